@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { DomainError, type ErrorCode } from '../domain/errors.ts';
+
+const statusOf: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 422,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_TOKEN: 401,
+  ACCOUNT_DISABLED: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  PERMISSION_REQUEST_NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  USERNAME_TAKEN: 409,
+  INVALID_STATE_TRANSITION: 409,
+  SESSION_BUSY: 409,
+  SESSION_NOT_ACCEPTING: 409,
+  QUOTA_EXCEEDED: 429,
+  RATE_LIMITED: 429,
+  AGENT_ERROR: 502,
+  MODEL_ERROR: 502,
+  TURN_INTERRUPTED: 409,
+  STORAGE_ERROR: 500,
+  PATH_OUTSIDE_ROOT: 400,
+  NOT_READY: 503,
+};
+
+export const httpStatusOf = (code: ErrorCode) => statusOf[code];
+
+export interface ErrorBody {
+  detail: string;
+  error_code: string;
+  timestamp: string;
+  request_id: string;
+  errors?: unknown;
+}
+
+export function errorBody(request: FastifyRequest, code: string, detail: string, extra: Partial<ErrorBody> = {}): ErrorBody {
+  return { detail, error_code: code, timestamp: new Date().toISOString(), request_id: String(request.id), ...extra };
+}
+
+/** Fastify's own client errors, by their codes, mapped to ours. */
+const frameworkErrors: Record<string, [number, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
+};
+
+/** The one place where failures become HTTP responses. 5xx bodies say nothing of internals. */
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof DomainError) {
+      const status = statusOf[error.code];
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.status(status).send(errorBody(request, error.code, error.message));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((issue) => ({ location: error.validationContext, path: issue.instancePath, message: issue.message }));
+      const first = errors[0];
+      const detail = first ? `Invalid ${first.location}${first.path ? ` at ${first.path}` : ''}: ${first.message}` : 'Invalid request';
+      return reply.status(422).send(errorBody(request, 'VALIDATION_ERROR', detail, { errors }));
+    }
+    const known = error.code ? frameworkErrors[error.code] : undefined;
+    if (known) return reply.status(known[0]).send(errorBody(request, known[1], error.message));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500 && !isResponseSerializationError(error)) {
+      return reply.status(error.statusCode).send(errorBody(request, error.code ?? 'BAD_REQUEST', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody(request, 'INTERNAL_ERROR', 'Internal server error'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply.status(404).send(errorBody(request, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`));
+  });
+}

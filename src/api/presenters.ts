@@ -1,0 +1,96 @@
+import type { AuditLog, Message, PermissionDecision, Session, ToolCall, User } from '../domain/entities.ts';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export const presentUser = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  username: u.username,
+  full_name: u.fullName,
+  role: u.role,
+  is_active: u.isActive,
+  max_concurrent_sessions: u.maxConcurrentSessions,
+  created_at: u.createdAt.toISOString(),
+  last_login_at: iso(u.lastLoginAt),
+});
+
+export const presentSession = (s: Session) => ({
+  id: s.id,
+  user_id: s.userId,
+  name: s.name,
+  mode: s.mode,
+  status: s.status,
+  sdk_options: s.sdkOptions,
+  working_directory_path: s.workingDirectoryPath,
+  parent_session_id: s.parentSessionId,
+  is_fork: s.isFork,
+  total_messages: s.totalMessages,
+  total_tool_calls: s.totalToolCalls,
+  total_cost_usd: s.totalCostUsd,
+  api_input_tokens: s.apiInputTokens,
+  api_output_tokens: s.apiOutputTokens,
+  api_cache_creation_tokens: s.apiCacheCreationTokens,
+  api_cache_read_tokens: s.apiCacheReadTokens,
+  last_seq: s.lastSeq,
+  error_message: s.errorMessage,
+  created_at: s.createdAt.toISOString(),
+  updated_at: s.updatedAt.toISOString(),
+  started_at: iso(s.startedAt),
+  completed_at: iso(s.completedAt),
+});
+
+export const presentMessage = (m: Message) => ({
+  id: m.id,
+  session_id: m.sessionId,
+  message_type: m.messageType,
+  content: m.content,
+  sequence_number: m.sequenceNumber,
+  model: m.model,
+  parent_tool_use_id: m.parentToolUseId,
+  created_at: m.createdAt.toISOString(),
+});
+
+export const presentToolCall = (t: ToolCall) => ({
+  id: t.id,
+  session_id: t.sessionId,
+  tool_name: t.toolName,
+  tool_use_id: t.toolUseId,
+  tool_input: t.input,
+  output: t.output,
+  status: t.status,
+  permission_decision: t.permissionDecision,
+  error_message: t.errorMessage,
+  duration_ms: t.durationMs,
+  created_at: t.createdAt.toISOString(),
+  completed_at: iso(t.completedAt),
+});
+
+export const presentPermissionDecision = (d: PermissionDecision) => ({
+  id: d.id,
+  session_id: d.sessionId,
+  tool_name: d.toolName,
+  tool_use_id: d.toolUseId,
+  tool_input: d.input,
+  decision: d.decision,
+  reason: d.reason,
+  decided_by: d.decidedBy,
+  created_at: d.createdAt.toISOString(),
+});
+
+export const presentAudit = (a: AuditLog) => ({
+  id: a.id,
+  event_type: a.eventType,
+  category: a.category,
+  user_id: a.userId,
+  resource_type: a.resourceType,
+  resource_id: a.resourceId,
+  ip: a.ip,
+  user_agent: a.userAgent,
+  details: a.details,
+  created_at: a.createdAt.toISOString(),
+});
+
+export const presentPage = <T, R>(page: { items: T[]; total: number; skip: number; limit: number }, present: (item: T) => R) => ({
+  ...page,
+  items: page.items.map(present),
+});

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerErrorHandling } from './api/errors.ts';
+import { registerMetrics } from './api/metrics.ts';
+import { auditRoutes } from './api/routes/audit.ts';
+import { authRoutes } from './api/routes/auth.ts';
+import { opsRoutes } from './api/routes/ops.ts';
+import { sessionRoutes } from './api/routes/sessions.ts';
+import type { Container } from './container.ts';
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export async function buildApp(container: Container, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: 1024 * 1024,
+    // Keep a caller's request id when it is sane, so logs line up across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
+  registerErrorHandling(app);
+  const metrics = registerMetrics(app, () => container.store.sessions.countByStatus());
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'agentd', version: '0.1.0', description: 'Claude agents for teams: sessions, tasks, reports, audit.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(opsRoutes(container.readiness, metrics));
+  await app.register(authRoutes(container.auth), { prefix: '/api/v1/auth' });
+  await app.register(sessionRoutes(container.auth, container.sessions), { prefix: '/api/v1/sessions' });
+  await app.register(auditRoutes(container.auth, container.audit), { prefix: '/api/v1/audit-logs' });
+  return app;
+}

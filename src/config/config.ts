@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every environment variable agentd reads, with its default. The README table mirrors this. */
+export const configSchema = z.object({
+  PORT: port.default(8000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  AGENTD_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_ACCESS_TTL_SECONDS: positiveInt.default(900),
+  JWT_REFRESH_TTL_SECONDS: positiveInt.default(60 * 60 * 24 * 14),
+  AGENTD_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  AGENTD_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
+  AGENTD_MAX_SESSIONS_PER_USER: positiveInt.default(5),
+  AGENTD_SHUTDOWN_TIMEOUT_SECONDS: positiveInt.default(30),
+  AGENTD_AGENT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  AGENTD_AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value stops start-up with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.AGENTD_ADMIN_EMAIL && !config.AGENTD_ADMIN_PASSWORD) {
+    throw new ConfigError('Invalid configuration: AGENTD_ADMIN_PASSWORD: required when AGENTD_ADMIN_EMAIL is set');
+  }
+  return Object.freeze(config);
+}

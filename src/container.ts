@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import type { ReadinessCheck } from './api/routes/ops.ts';
+import type { Config } from './config/config.ts';
+import { persistentSecret } from './config/secrets.ts';
+import { openDatabase } from './db/connection.ts';
+import { createStore } from './db/store.ts';
+import { systemClock, type Clock } from './ports/clock.ts';
+import type { Store } from './ports/repositories.ts';
+import { AuditService } from './services/audit-service.ts';
+import { AuthService } from './services/auth/auth-service.ts';
+import { TokenSigner } from './services/auth/tokens.ts';
+import { SessionService } from './services/session-service.ts';
+import { LocalWorkspaceStorage } from './storage/local-storage.ts';
+
+export interface Container {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly auth: AuthService;
+  readonly sessions: SessionService;
+  readonly audit: AuditService;
+  readonly readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+/** The only place where implementations are chosen and wired. */
+export async function createContainer(config: Config, logger: FastifyBaseLogger): Promise<Container> {
+  const dataDir = path.resolve(config.AGENTD_DATA_DIR);
+  const clock = systemClock;
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: path.join(dataDir, 'pgdata') });
+  const store = createStore(database);
+  const closers: Array<() => Promise<unknown>> = [() => store.close()];
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => store.ping() }];
+
+  if (config.REDIS_URL) {
+    const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start'));
+    readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
+  }
+
+  const jwtSecret = await persistentSecret(dataDir, 'jwt', config.JWT_SECRET, (message) => logger.warn(message));
+  const tokens = new TokenSigner({ secret: jwtSecret, accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS, refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS });
+  const storage = new LocalWorkspaceStorage(dataDir);
+  const auth = new AuthService(store, tokens, clock, { maxConcurrentSessions: config.AGENTD_MAX_SESSIONS_PER_USER });
+  const sessions = new SessionService(store, storage, clock);
+  const audit = new AuditService(store.audit);
+
+  if (config.AGENTD_ADMIN_EMAIL && config.AGENTD_ADMIN_PASSWORD) {
+    const outcome = await auth.bootstrapAdmin(config.AGENTD_ADMIN_EMAIL, config.AGENTD_ADMIN_PASSWORD);
+    if (outcome === 'created') logger.info({ email: config.AGENTD_ADMIN_EMAIL }, 'bootstrap admin created');
+  }
+
+  return {
+    config,
+    store,
+    clock,
+    auth,
+    sessions,
+    audit,
+    readiness,
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { Role } from './roles.ts';
+import type { SessionMode, SessionStatus } from './session-status.ts';
+
+export interface User {
+  id: string;
+  email: string;
+  username: string;
+  fullName: string | null;
+  passwordHash: string;
+  role: Role;
+  isActive: boolean;
+  maxConcurrentSessions: number;
+  maxStorageMb: number;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SdkOptions {
+  model?: string | undefined;
+  allowed_tools?: string[] | undefined;
+  disallowed_tools?: string[] | undefined;
+  permission_mode?: 'default' | 'acceptEdits' | 'bypassPermissions' | 'plan' | undefined;
+  approval_mode?: 'auto' | 'interactive' | undefined;
+  max_turns?: number | undefined;
+  system_prompt?: string | undefined;
+  max_budget_usd?: number | undefined;
+}
+
+export interface Session {
+  id: string;
+  userId: string;
+  name: string | null;
+  mode: SessionMode;
+  status: SessionStatus;
+  sdkOptions: SdkOptions;
+  workingDirectoryPath: string;
+  parentSessionId: string | null;
+  isFork: boolean;
+  templateId: string | null;
+  agentSessionId: string | null;
+  totalMessages: number;
+  totalToolCalls: number;
+  totalCostUsd: number;
+  apiInputTokens: number;
+  apiOutputTokens: number;
+  apiCacheCreationTokens: number;
+  apiCacheReadTokens: number;
+  lastSeq: number;
+  resultData: Record<string, unknown> | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export type MessageType = 'user' | 'assistant' | 'system' | 'tool_result' | 'result' | 'error';
+
+export interface Message {
+  id: string;
+  sessionId: string;
+  messageType: MessageType;
+  content: Record<string, unknown>;
+  sequenceNumber: number;
+  model: string | null;
+  parentToolUseId: string | null;
+  createdAt: Date;
+}
+
+export type ToolCallStatus = 'pending' | 'running' | 'success' | 'error' | 'denied';
+
+export interface ToolCall {
+  id: string;
+  sessionId: string;
+  toolName: string;
+  toolUseId: string;
+  input: Record<string, unknown>;
+  output: unknown;
+  status: ToolCallStatus;
+  permissionDecision: string | null;
+  errorMessage: string | null;
+  durationMs: number | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface PermissionDecision {
+  id: string;
+  sessionId: string;
+  toolName: string;
+  toolUseId: string | null;
+  input: Record<string, unknown>;
+  decision: 'allow' | 'deny';
+  reason: string | null;
+  decidedBy: string;
+  createdAt: Date;
+}
+
+export type AuditCategory = 'authentication' | 'authorization' | 'session' | 'task' | 'tool' | 'system';
+
+export interface AuditEntry {
+  eventType: string;
+  category: AuditCategory;
+  userId?: string | null | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface AuditLog extends Required<Omit<AuditEntry, 'ip' | 'userAgent' | 'resourceType' | 'resourceId' | 'userId'>> {
+  id: number;
+  userId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  skip: number;
+  limit: number;
+}

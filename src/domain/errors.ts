@@ -1,0 +1,41 @@
+/** Business-rule failures with stable codes. The API maps each code to one HTTP status. */
+export const errorCodes = [
+  'VALIDATION_ERROR',
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+  'INVALID_TOKEN',
+  'ACCOUNT_DISABLED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'USER_NOT_FOUND',
+  'SESSION_NOT_FOUND',
+  'EMAIL_TAKEN',
+  'USERNAME_TAKEN',
+  'QUOTA_EXCEEDED',
+  'RATE_LIMITED',
+  'INVALID_STATE_TRANSITION',
+  'SESSION_BUSY',
+  'SESSION_NOT_ACCEPTING',
+  'PERMISSION_REQUEST_NOT_FOUND',
+  'AGENT_ERROR',
+  'MODEL_ERROR',
+  'TURN_INTERRUPTED',
+  'STORAGE_ERROR',
+  'PATH_OUTSIDE_ROOT',
+  'NOT_READY',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (code: ErrorCode, what: string) => new DomainError(code, `${what} not found`);

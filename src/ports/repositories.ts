@@ -1,0 +1,151 @@
+import type {
+  AuditEntry,
+  AuditLog,
+  Message,
+  MessageType,
+  Page,
+  PermissionDecision,
+  Session,
+  SdkOptions,
+  ToolCall,
+  ToolCallStatus,
+  User,
+} from '../domain/entities.ts';
+import type { Role } from '../domain/roles.ts';
+import type { SessionMode, SessionStatus } from '../domain/session-status.ts';
+
+export interface PageRequest {
+  skip: number;
+  limit: number;
+}
+
+export interface NewUser {
+  email: string;
+  username: string;
+  fullName?: string | null | undefined;
+  passwordHash: string;
+  role: Role;
+  maxConcurrentSessions: number;
+}
+
+export interface UserRepository {
+  insert(user: NewUser): Promise<User>;
+  findById(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  /** Takes a row lock on the user until the transaction ends: serialises per-user quota checks. */
+  lockById(id: string): Promise<User | undefined>;
+  touchLogin(id: string, at: Date): Promise<void>;
+  list(page: PageRequest): Promise<Page<User>>;
+  count(): Promise<number>;
+}
+
+export interface RefreshTokenRepository {
+  insert(token: { id: string; userId: string; familyId: string; expiresAt: Date }): Promise<void>;
+  /** Marks the token used if it is unused, unrevoked and unexpired; returns whether it was. */
+  consume(id: string, at: Date): Promise<{ userId: string; familyId: string } | 'reused' | undefined>;
+  revokeFamily(familyId: string, at: Date): Promise<void>;
+}
+
+export interface NewSession {
+  userId: string;
+  name: string | null;
+  mode: SessionMode;
+  sdkOptions: SdkOptions;
+  workingDirectoryPath: string;
+  parentSessionId?: string | null | undefined;
+  isFork?: boolean | undefined;
+  templateId?: string | null | undefined;
+  agentSessionId?: string | null | undefined;
+  id?: string | undefined;
+}
+
+export interface SessionFilter {
+  userId?: string | undefined;
+  status?: SessionStatus | undefined;
+  mode?: SessionMode | undefined;
+}
+
+export interface TurnTotals {
+  messages: number;
+  toolCalls: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+}
+
+export interface SessionRepository {
+  insert(session: NewSession): Promise<Session>;
+  findById(id: string): Promise<Session | undefined>;
+  list(filter: SessionFilter, page: PageRequest): Promise<Page<Session>>;
+  countLive(userId: string): Promise<number>;
+  countByStatus(): Promise<Record<string, number>>;
+  /** Compare-and-set on status: returns the updated row, or undefined when the status was not `from`. */
+  transition(id: string, from: readonly SessionStatus[], to: SessionStatus, patch?: Partial<Pick<Session, 'errorMessage' | 'startedAt' | 'completedAt' | 'resultData' | 'agentSessionId'>>): Promise<Session | undefined>;
+  update(id: string, patch: Partial<Pick<Session, 'agentSessionId' | 'sdkOptions' | 'errorMessage' | 'name'>>): Promise<void>;
+  addTotals(id: string, totals: Partial<TurnTotals>): Promise<void>;
+  /** Reserves `count` event sequence numbers; returns the first. */
+  nextSeq(id: string, count?: number): Promise<number>;
+  findByStatus(statuses: readonly SessionStatus[]): Promise<Session[]>;
+}
+
+export interface MessageRepository {
+  insert(message: { sessionId: string; messageType: MessageType; content: Record<string, unknown>; model?: string | null | undefined; parentToolUseId?: string | null | undefined }): Promise<Message>;
+  list(sessionId: string, page: PageRequest): Promise<Page<Message>>;
+}
+
+export interface ToolCallRepository {
+  upsertStarted(call: { sessionId: string; toolName: string; toolUseId: string; input: Record<string, unknown> }): Promise<ToolCall>;
+  complete(sessionId: string, toolUseId: string, result: { status: ToolCallStatus; output?: unknown; errorMessage?: string | null; permissionDecision?: string | null; completedAt: Date }): Promise<ToolCall | undefined>;
+  findByToolUseId(sessionId: string, toolUseId: string): Promise<ToolCall | undefined>;
+  list(sessionId: string, page: PageRequest): Promise<Page<ToolCall>>;
+}
+
+export interface PermissionDecisionRepository {
+  insert(decision: Omit<PermissionDecision, 'id' | 'createdAt'>): Promise<PermissionDecision>;
+  list(sessionId: string, page: PageRequest): Promise<Page<PermissionDecision>>;
+}
+
+export interface HookExecutionRepository {
+  insert(row: { sessionId: string; hookName: string; toolName?: string | null; toolUseId?: string | null; details: Record<string, unknown> }): Promise<void>;
+  list(sessionId: string, page: PageRequest): Promise<Page<{ id: string; hookName: string; toolName: string | null; toolUseId: string | null; details: Record<string, unknown>; createdAt: Date }>>;
+}
+
+export interface SessionEventRepository {
+  insert(sessionId: string, seq: number, event: Record<string, unknown>): Promise<void>;
+  listAfter(sessionId: string, afterSeq: number, limit: number): Promise<Record<string, unknown>[]>;
+}
+
+export interface AuditFilter {
+  userId?: string | undefined;
+  eventType?: string | undefined;
+  category?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+export interface AuditRepository {
+  insert(entry: AuditEntry): Promise<void>;
+  list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditLog>>;
+}
+
+export interface Repositories {
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  sessions: SessionRepository;
+  messages: MessageRepository;
+  toolCalls: ToolCallRepository;
+  permissionDecisions: PermissionDecisionRepository;
+  hookExecutions: HookExecutionRepository;
+  sessionEvents: SessionEventRepository;
+  audit: AuditRepository;
+}
+
+/** The unit of work: repositories outside a transaction, and a way to run several writes atomically. */
+export interface Store extends Repositories {
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

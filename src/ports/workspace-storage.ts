@@ -1,0 +1,13 @@
+/** Files that belong to sessions: working directories, their archives, and reports. */
+export interface WorkspaceStorage {
+  readonly root: string;
+  createWorkingDirectory(sessionId: string): Promise<string>;
+  workingDirectoryPath(sessionId: string): string;
+  copyWorkingDirectory(fromSessionId: string, toSessionId: string): Promise<void>;
+  /** Packs the working directory into archives/{sessionId}.tar.gz and returns its path and size. */
+  archiveWorkingDirectory(sessionId: string): Promise<{ path: string; sizeBytes: number } | undefined>;
+  removeWorkingDirectory(sessionId: string): Promise<void>;
+  /** Resolves a user-supplied relative path inside a session's directory, refusing escapes. */
+  resolveInWorkingDirectory(sessionId: string, relativePath: string): string;
+  directorySize(path: string): Promise<number>;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { Page, SdkOptions, Session } from '../domain/entities.ts';
+import { DomainError } from '../domain/errors.ts';
+import { canWrite, isAdmin, type Actor } from '../domain/roles.ts';
+import { assertTransition, liveStatuses, type SessionMode, type SessionStatus } from '../domain/session-status.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { PageRequest, Repositories, SessionFilter, Store } from '../ports/repositories.ts';
+import type { WorkspaceStorage } from '../ports/workspace-storage.ts';
+import { auditOf } from './audit-service.ts';
+
+export interface CreateSessionInput {
+  name?: string | undefined;
+  mode?: SessionMode | undefined;
+  sdk_options?: SdkOptions | undefined;
+}
+
+/** Stops whatever runs a session's agent; wired in by the container once agents exist. */
+export interface AgentStopper {
+  stop(sessionId: string): Promise<void>;
+}
+
+export class SessionService {
+  private agents: AgentStopper = { stop: async () => undefined };
+
+  constructor(
+    private readonly store: Store,
+    private readonly storage: WorkspaceStorage,
+    private readonly clock: Clock,
+  ) {}
+
+  attachAgents(agents: AgentStopper) {
+    this.agents = agents;
+  }
+
+  /** The reference's creation workflow: quota, entity, working directory, persist, audit. */
+  async create(actor: Actor, input: CreateSessionInput, origin: Partial<Pick<Session, 'parentSessionId' | 'isFork'>> = {}): Promise<Session> {
+    assertCanWrite(actor);
+    const id = randomUUID();
+    const workingDirectoryPath = await this.storage.createWorkingDirectory(id);
+    try {
+      return await this.store.transaction(async (repos) => {
+        await this.reserveQuota(repos, actor);
+        const session = await repos.sessions.insert({
+          id,
+          userId: actor.userId,
+          name: input.name ?? null,
+          mode: input.mode ?? 'interactive',
+          sdkOptions: input.sdk_options ?? {},
+          workingDirectoryPath,
+          parentSessionId: origin.parentSessionId ?? null,
+          isFork: origin.isFork ?? false,
+        });
+        await repos.audit.insert(auditOf(actor, { eventType: 'session.created', category: 'session', resourceType: 'session', resourceId: id, details: { mode: session.mode, is_fork: session.isFork } }));
+        return session;
+      });
+    } catch (error) {
+      await this.storage.removeWorkingDirectory(id);
+      if (error instanceof DomainError && error.code === 'QUOTA_EXCEEDED') {
+        await this.store.audit.insert(auditOf(actor, { eventType: 'quota.exceeded', category: 'session', resourceType: 'session', details: { quota: 'concurrent_sessions', ...error.details } }));
+      }
+      throw error;
+    }
+  }
+
+  /** A session the actor may see: their own, or any for an admin. Others' are not found, not forbidden. */
+  async get(actor: Actor, id: string): Promise<Session> {
+    const session = await this.store.sessions.findById(id);
+    if (!session || (session.userId !== actor.userId && !isAdmin(actor))) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+    return session;
+  }
+
+  /** Like `get`, for changes: viewers may look but not touch. */
+  async getWritable(actor: Actor, id: string): Promise<Session> {
+    const session = await this.get(actor, id);
+    assertCanWrite(actor);
+    return session;
+  }
+
+  list(actor: Actor, filter: Omit<SessionFilter, 'userId'>, page: PageRequest): Promise<Page<Session>> {
+    return this.store.sessions.list({ ...filter, userId: isAdmin(actor) ? undefined : actor.userId }, page);
+  }
+
+  /** Moves a session along the state machine; a concurrent change in between is a conflict, not a lost update. */
+  async transition(sessionId: string, to: SessionStatus, patch: Parameters<Repositories['sessions']['transition']>[3] = {}): Promise<Session> {
+    const current = await this.store.sessions.findById(sessionId);
+    if (!current) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+    assertTransition(current.status, to);
+    const updated = await this.store.sessions.transition(sessionId, [current.status], to, patch);
+    if (!updated) throw new DomainError('INVALID_STATE_TRANSITION', `Session changed state concurrently; cannot move to ${to}`);
+    return updated;
+  }
+
+  async terminate(actor: Actor, id: string, reason = 'deleted by user'): Promise<void> {
+    const session = await this.getWritable(actor, id);
+    assertTransition(session.status, 'terminated');
+    await this.agents.stop(id);
+    await this.store.transaction(async (repos) => {
+      const done = await repos.sessions.transition(id, [session.status, ...liveStatuses], 'terminated', { completedAt: this.clock.now() });
+      if (!done) throw new DomainError('INVALID_STATE_TRANSITION', `Cannot terminate a ${session.status} session`);
+      await repos.audit.insert(auditOf(actor, { eventType: 'session.terminated', category: 'session', resourceType: 'session', resourceId: id, details: { reason } }));
+    });
+    await this.storage.archiveWorkingDirectory(id);
+  }
+
+  private async reserveQuota(repos: Repositories, actor: Actor) {
+    // The row lock serialises concurrent creates of one user, so the count below cannot go stale.
+    const user = await repos.users.lockById(actor.userId);
+    if (!user) throw new DomainError('USER_NOT_FOUND', 'User not found');
+    const live = await repos.sessions.countLive(actor.userId);
+    if (live >= user.maxConcurrentSessions) {
+      throw new DomainError('QUOTA_EXCEEDED', `Concurrent session limit of ${user.maxConcurrentSessions} reached`, { limit: user.maxConcurrentSessions, current: live });
+    }
+  }
+}
+
+export function assertCanWrite(actor: Actor) {
+  if (!canWrite(actor)) throw new DomainError('FORBIDDEN', 'Viewers have read-only access');
+}

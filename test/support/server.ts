@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createContainer, type Container } from '../../src/container.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  container: Container;
+  dataDir: string;
+  /** Stops the server; `keepData` leaves the data dir for a restart test. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * A real agentd on a random loopback port. It uses DATABASE_URL / REDIS_URL when the
+ * environment sets them (CI), else embedded PGlite in a fresh data dir.
+ */
+export async function startServer(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'agentd-test-')));
+  const config = loadConfig({
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+    AGENTD_DATA_DIR: dataDir,
+    PORT: '0',
+  });
+  const logger = createLogger(config.LOG_LEVEL);
+  const container = await createContainer(config, logger);
+  const app = await buildApp(container, logger);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    container,
+    dataDir,
+    close: async ({ keepData = false } = {}) => {
+      await app.close();
+      await container.close();
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A tiny HTTP client over fetch, as a user of the API would write. */
+export function client(baseUrl: string, token?: string) {
+  const call = async <T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+    const response = await fetch(baseUrl + url, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+  return {
+    token,
+    get: <T = any>(url: string, headers?: Record<string, string>) => call<T>('GET', url, undefined, headers),
+    post: <T = any>(url: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', url, body ?? {}, headers),
+    patch: <T = any>(url: string, body?: unknown) => call<T>('PATCH', url, body ?? {}),
+    delete: <T = any>(url: string) => call<T>('DELETE', url),
+    raw: call,
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+/** Registers a fresh user with unique names and returns a client logged in as them. */
+export async function newUser(baseUrl: string, prefix = 'user'): Promise<Client & { userId: string; email: string; password: string }> {
+  const tag = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const email = `${tag}@example.test`;
+  const password = 'correct horse battery';
+  const anonymous = client(baseUrl);
+  const registered = await anonymous.post('/api/v1/auth/register', { email, username: tag, password });
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+  const login = await anonymous.post('/api/v1/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
+  return { ...client(baseUrl, login.body.access_token), userId: registered.body.id, email, password };
+}
