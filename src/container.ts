@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { ReadinessCheck } from './api/routes/ops.ts';
 import type { Config } from './config/config.ts';
 import { persistentSecret } from './config/secrets.ts';
-import { openDatabase } from './db/connection.ts';
+import { openDatabase, type DatabaseHandle } from './db/connection.ts';
 import { createStore } from './db/store.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
 import type { Store } from './ports/repositories.ts';
@@ -26,10 +26,10 @@ export interface Container {
 }
 
 /** The only place where implementations are chosen and wired. */
-export async function createContainer(config: Config, logger: FastifyBaseLogger): Promise<Container> {
+export async function createContainer(config: Config, logger: FastifyBaseLogger, given: { database?: DatabaseHandle } = {}): Promise<Container> {
   const dataDir = path.resolve(config.AGENTD_DATA_DIR);
   const clock = systemClock;
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: path.join(dataDir, 'pgdata') });
+  const database = given.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: path.join(dataDir, 'pgdata') }));
   const store = createStore(database);
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => store.ping() }];

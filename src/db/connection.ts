@@ -18,6 +18,8 @@ export interface DatabaseHandle {
   readonly kind: 'pglite' | 'postgres';
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: a copy of the whole database, loadable as a `seed`. */
+  dump?(): Promise<Blob | File>;
 }
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -25,8 +27,8 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 const MIGRATION_LOCK = 7_302_114;
 
 /** A PostgreSQL server when a URL is given, otherwise PGlite in `dataDir` (or in memory for tests). */
-export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined }): Promise<DatabaseHandle> {
-  return options.url ? openPostgres(options.url) : openPglite(options.dataDir);
+export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined; seed?: Blob | undefined }): Promise<DatabaseHandle> {
+  return options.url ? openPostgres(options.url) : openPglite(options.dataDir, options.seed);
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
@@ -49,9 +51,10 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+/** `seed` is a dump of an already-migrated database (tests start from one: ~1 s instead of ~5 s of initdb). */
+async function openPglite(dataDir: string | undefined, seed: Blob | undefined): Promise<DatabaseHandle> {
   if (dataDir) await mkdir(path.dirname(dataDir), { recursive: true });
-  const client = await PGlite.create(dataDir ? { dataDir } : {});
+  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(seed ? { loadDataDir: seed } : {}) });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
   return {
@@ -59,5 +62,6 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     kind: 'pglite',
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => client.close(),
+    dump: () => client.dumpDataDir('none'),
   };
 }

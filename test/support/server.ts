@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { createLogger } from '../../src/logger.ts';
+import { testDatabase } from './database.ts';
 
 export interface TestServer {
   url: string;
@@ -18,10 +19,10 @@ export interface TestServer {
 }
 
 /**
- * A real agentd on a random loopback port. It uses DATABASE_URL / REDIS_URL when the
+ * A real agentd on a random loopback port (`freshDatabase: false` reopens the data dir's own database). It uses DATABASE_URL / REDIS_URL when the
  * environment sets them (CI), else embedded PGlite in a fresh data dir.
  */
-export async function startServer(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
+export async function startServer(options: { env?: Record<string, string>; dataDir?: string; freshDatabase?: boolean } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'agentd-test-')));
   const config = loadConfig({
     DATABASE_URL: process.env.DATABASE_URL,
@@ -33,7 +34,9 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     PORT: '0',
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const container = await createContainer(config, logger);
+  // A restart test reopens the PGlite files of its data dir; everything else starts from the template.
+  const database = options.freshDatabase === false || config.DATABASE_URL ? undefined : await testDatabase(path.join(dataDir, 'pgdata'));
+  const container = await createContainer(config, logger, { database });
   const app = await buildApp(container, logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
