@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './api/errors.ts';
@@ -9,6 +10,8 @@ import { auditRoutes } from './api/routes/audit.ts';
 import { authRoutes } from './api/routes/auth.ts';
 import { opsRoutes } from './api/routes/ops.ts';
 import { sessionRoutes } from './api/routes/sessions.ts';
+import { sessionAgentRoutes } from './api/routes/session-agent.ts';
+import { sessionStreamRoute } from './api/ws/session-stream.ts';
 import type { Container } from './container.ts';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -43,7 +46,10 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
 
   await app.register(opsRoutes(container.readiness, metrics));
   await app.register(authRoutes(container.auth), { prefix: '/api/v1/auth' });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   await app.register(sessionRoutes(container.auth, container.sessions), { prefix: '/api/v1/sessions' });
+  await app.register(sessionAgentRoutes(container.auth, container.agents, container.events), { prefix: '/api/v1/sessions' });
+  await app.register(sessionStreamRoute(container), { prefix: '/api/v1/sessions' });
   await app.register(auditRoutes(container.auth, container.audit), { prefix: '/api/v1/audit-logs' });
   return app;
 }

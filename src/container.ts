@@ -12,6 +12,15 @@ import { AuditService } from './services/audit-service.ts';
 import { AuthService } from './services/auth/auth-service.ts';
 import { TokenSigner } from './services/auth/tokens.ts';
 import { SessionService } from './services/session-service.ts';
+import { SessionEventLog } from './services/session-events.ts';
+import { AgentPool } from './services/agents/agent-pool.ts';
+import { AgentSessionService } from './services/agents/agent-session-service.ts';
+import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
+import { resolveModelEndpoint } from './agent/model-endpoint.ts';
+import { InProcessEventBus } from './events/in-process-bus.ts';
+import { RedisEventBus } from './events/redis-bus.ts';
+import type { EventBus } from './ports/event-bus.ts';
+import type { AgentRuntime } from './ports/agent-runtime.ts';
 import { LocalWorkspaceStorage } from './storage/local-storage.ts';
 
 export interface Container {
@@ -21,6 +30,9 @@ export interface Container {
   readonly auth: AuthService;
   readonly sessions: SessionService;
   readonly audit: AuditService;
+  readonly agents: AgentSessionService;
+  readonly events: SessionEventLog;
+  readonly runtime: AgentRuntime;
   readonly readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -49,6 +61,22 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const sessions = new SessionService(store, storage, clock);
   const audit = new AuditService(store.audit);
 
+  const model = await resolveModelEndpoint(config, logger);
+  closers.push(() => model.close());
+  const runtime = new SdkAgentRuntime({
+    dataDir,
+    endpoint: model.endpoint,
+    defaultModel: config.AGENTD_AGENT_MODEL,
+    maxRetries: config.AGENTD_AGENT_MAX_RETRIES,
+    log: logger,
+  });
+  const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL) : new InProcessEventBus();
+  const events = new SessionEventLog(store, bus, clock);
+  const agents = new AgentSessionService(store, sessions, new AgentPool(runtime, store), events, storage, clock);
+  sessions.attachAgents(agents);
+  // Agents stop first (they write to the database), the bus and the database last.
+  closers.unshift(() => agents.shutdown(), () => bus.close());
+
   if (config.AGENTD_ADMIN_EMAIL && config.AGENTD_ADMIN_PASSWORD) {
     const outcome = await auth.bootstrapAdmin(config.AGENTD_ADMIN_EMAIL, config.AGENTD_ADMIN_PASSWORD);
     if (outcome === 'created') logger.info({ email: config.AGENTD_ADMIN_EMAIL }, 'bootstrap admin created');
@@ -61,6 +89,9 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     auth,
     sessions,
     audit,
+    agents,
+    events,
+    runtime,
     readiness,
     close: async () => {
       for (const close of closers) await close();

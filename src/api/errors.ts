@@ -53,6 +53,10 @@ const frameworkErrors: Record<string, [number, string]> = {
 
 /** The one place where failures become HTTP responses. 5xx bodies say nothing of internals. */
 export function registerErrorHandling(app: FastifyInstance) {
+  // A JSON API: a text/plain body is the wrong media type (415), not a string that fails validation (422).
+  // A route that really takes text adds its own parser in its own scope.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       const status = statusOf[error.code];

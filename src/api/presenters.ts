@@ -1,4 +1,4 @@
-import type { AuditLog, Message, PermissionDecision, Session, ToolCall, User } from '../domain/entities.ts';
+import type { AuditLog, HookExecution, Message, PermissionDecision, Session, ToolCall, User } from '../domain/entities.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -75,6 +75,15 @@ export const presentPermissionDecision = (d: PermissionDecision) => ({
   reason: d.reason,
   decided_by: d.decidedBy,
   created_at: d.createdAt.toISOString(),
+});
+
+export const presentHookExecution = (h: HookExecution) => ({
+  id: h.id,
+  hook_name: h.hookName,
+  tool_name: h.toolName,
+  tool_use_id: h.toolUseId,
+  details: h.details,
+  created_at: h.createdAt.toISOString(),
 });
 
 export const presentAudit = (a: AuditLog) => ({

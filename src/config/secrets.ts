@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -13,8 +13,15 @@ export async function persistentSecret(dataDir: string, name: string, configured
   if (existing?.trim()) return existing.trim();
   await mkdir(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
-  // 'wx' fails if another process wrote it first; then we read theirs.
-  await writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
-  warn(`No ${name.toUpperCase()} configured: generated one and stored it in ${file}. Set it explicitly in production.`);
+  // Written aside, then linked into place: link() never replaces a file, and the file it makes
+  // is complete from the first moment another process can read it. The first to link wins.
+  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(aside, secret, { mode: 0o600 });
+  const won = await link(aside, file).then(
+    () => true,
+    () => false,
+  );
+  await rm(aside, { force: true });
+  if (won) warn(`No ${name.toUpperCase()} configured: generated one and stored it in ${file}. Set it explicitly in production.`);
   return (await readFile(file, 'utf8')).trim();
 }

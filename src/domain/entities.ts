@@ -42,6 +42,7 @@ export interface Session {
   totalMessages: number;
   totalToolCalls: number;
   totalCostUsd: number;
+  costBaselineUsd: number;
   apiInputTokens: number;
   apiOutputTokens: number;
   apiCacheCreationTokens: number;
@@ -94,6 +95,15 @@ export interface PermissionDecision {
   decision: 'allow' | 'deny';
   reason: string | null;
   decidedBy: string;
+  createdAt: Date;
+}
+
+export interface HookExecution {
+  id: string;
+  hookName: string;
+  toolName: string | null;
+  toolUseId: string | null;
+  details: Record<string, unknown>;
   createdAt: Date;
 }
 

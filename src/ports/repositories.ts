@@ -1,6 +1,7 @@
 import type {
   AuditEntry,
   AuditLog,
+  HookExecution,
   Message,
   MessageType,
   Page,
@@ -57,6 +58,7 @@ export interface NewSession {
   isFork?: boolean | undefined;
   templateId?: string | null | undefined;
   agentSessionId?: string | null | undefined;
+  costBaselineUsd?: number | undefined;
   id?: string | undefined;
 }
 
@@ -110,7 +112,7 @@ export interface PermissionDecisionRepository {
 
 export interface HookExecutionRepository {
   insert(row: { sessionId: string; hookName: string; toolName?: string | null; toolUseId?: string | null; details: Record<string, unknown> }): Promise<void>;
-  list(sessionId: string, page: PageRequest): Promise<Page<{ id: string; hookName: string; toolName: string | null; toolUseId: string | null; details: Record<string, unknown>; createdAt: Date }>>;
+  list(sessionId: string, page: PageRequest): Promise<Page<HookExecution>>;
 }
 
 export interface SessionEventRepository {

@@ -1,0 +1,169 @@
+import { mkdir } from 'node:fs/promises';
+import { query, type HookCallback, type Options, type Query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { DomainError } from '../domain/errors.ts';
+import type { AgentEvent, AgentHandle, AgentRuntime, AgentSpec, ToolGate, TurnOutcome } from '../ports/agent-runtime.ts';
+import { agentEnvironment, tenantDirs, type ModelEndpoint } from './environment.ts';
+import { InputQueue } from './input-queue.ts';
+import { AgentProcesses } from './processes.ts';
+import { translate } from './translate.ts';
+import { copyTranscriptForFork } from './transcripts.ts';
+
+export interface SdkRuntimeSettings {
+  dataDir: string;
+  endpoint: ModelEndpoint;
+  defaultModel: string;
+  maxRetries: number;
+  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+export class SdkAgentRuntime implements AgentRuntime {
+  readonly processes: AgentProcesses;
+
+  constructor(private readonly settings: SdkRuntimeSettings) {
+    this.processes = new AgentProcesses((line) => settings.log.debug({ line }, 'agent stderr'));
+  }
+
+  async open(spec: AgentSpec, gate: ToolGate): Promise<AgentHandle> {
+    const dirs = tenantDirs(this.settings.dataDir, spec.userId);
+    await mkdir(dirs.configDir, { recursive: true, mode: 0o700 });
+    await mkdir(dirs.homeDir, { recursive: true, mode: 0o700 });
+    const conversation = spec.conversation;
+    let continuation: Partial<Options>;
+    if (conversation.kind === 'new') continuation = { sessionId: conversation.id };
+    else if (conversation.kind === 'resume') continuation = { resume: conversation.id };
+    else {
+      const copied = await copyTranscriptForFork(dirs.configDir, { id: conversation.fromId, cwd: conversation.fromCwd }, spec.cwd);
+      continuation = copied ? { resume: conversation.fromId, forkSession: true, sessionId: conversation.id } : { sessionId: conversation.id };
+    }
+    const o = spec.options;
+    const permissionMode = o.permission_mode ?? 'default';
+    const options: Options = {
+      ...continuation,
+      cwd: spec.cwd,
+      env: agentEnvironment(this.settings.endpoint, dirs, { maxRetries: this.settings.maxRetries, bypassPermissions: permissionMode === 'bypassPermissions' }),
+      settingSources: [],
+      permissionMode,
+      ...(permissionMode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
+      model: o.model ?? this.settings.defaultModel,
+      allowedTools: o.allowed_tools ?? [],
+      disallowedTools: o.disallowed_tools ?? [],
+      ...(o.max_turns ? { maxTurns: o.max_turns } : {}),
+      ...(o.max_budget_usd ? { maxBudgetUsd: o.max_budget_usd } : {}),
+      ...(o.system_prompt ? { systemPrompt: o.system_prompt } : {}),
+      includePartialMessages: true,
+      canUseTool: async (toolName, input, { signal, toolUseID }) => {
+        const verdict = await gate.approve({ toolName, toolUseId: toolUseID, input }, signal);
+        return verdict.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: verdict.reason };
+      },
+      hooks: hooksFor(gate),
+      spawnClaudeCodeProcess: this.processes.spawn,
+      stderr: (line) => this.settings.log.debug({ line }, 'agent stderr'),
+    };
+    return new SdkAgentHandle(options, this.settings.log);
+  }
+
+  livePids(): number[] {
+    return this.processes.pids();
+  }
+}
+
+function hooksFor(gate: ToolGate): Options['hooks'] {
+  const pre: HookCallback = async (input, toolUseId) => {
+    if (input.hook_event_name !== 'PreToolUse') return {};
+    const verdict = await gate.preToolUse({ toolName: input.tool_name, toolUseId, input: asRecord(input.tool_input) });
+    if (verdict.decision === 'allow') return {};
+    return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: verdict.reason } };
+  };
+  const post: HookCallback = async (input, toolUseId) => {
+    if (input.hook_event_name !== 'PostToolUse' && input.hook_event_name !== 'PostToolUseFailure') return {};
+    await gate.postToolUse({ toolName: input.tool_name, toolUseId, input: asRecord(input.tool_input), failed: input.hook_event_name === 'PostToolUseFailure' });
+    return {};
+  };
+  return { PreToolUse: [{ hooks: [pre] }], PostToolUse: [{ hooks: [post] }], PostToolUseFailure: [{ hooks: [post] }] };
+}
+
+const asRecord = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+
+interface PendingTurn {
+  onEvent: (event: AgentEvent) => Promise<void>;
+  resolve: (outcome: TurnOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/** One live agent process in streaming-input mode: many turns, one at a time. */
+class SdkAgentHandle implements AgentHandle {
+  private readonly input = new InputQueue<SDKUserMessage>();
+  private readonly query: Query;
+  private readonly reading: Promise<void>;
+  private turn: PendingTurn | undefined;
+  private ended = false;
+
+  constructor(options: Options, private readonly log: SdkRuntimeSettings['log']) {
+    this.query = query({ prompt: this.input, options });
+    this.reading = this.read();
+  }
+
+  get alive() {
+    return !this.ended;
+  }
+
+  runTurn(prompt: string, onEvent: (event: AgentEvent) => Promise<void>): Promise<TurnOutcome> {
+    if (this.ended) return Promise.reject(new DomainError('AGENT_ERROR', 'The agent process has ended'));
+    if (this.turn) return Promise.reject(new DomainError('SESSION_BUSY', 'A turn is already running'));
+    return new Promise<TurnOutcome>((resolve, reject) => {
+      this.turn = { onEvent, resolve, reject };
+      this.input.push({ type: 'user', message: { role: 'user', content: prompt }, parent_tool_use_id: null, origin: { kind: 'human' } });
+    });
+  }
+
+  async interrupt(): Promise<void> {
+    if (!this.ended && this.turn) await this.query.interrupt();
+  }
+
+  async close(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      this.input.end();
+      this.query.close();
+    }
+    await this.reading;
+  }
+
+  private async read() {
+    let failure: Error | undefined;
+    try {
+      for await (const message of this.query) {
+        for (const event of translate(message)) await this.deliver(event);
+      }
+    } catch (error) {
+      // After an error result the SDK throws; the turn has its outcome already. Otherwise the process died.
+      failure = error instanceof Error ? error : new Error(String(error));
+      this.log.debug({ err: failure }, 'agent stream ended with an error');
+    } finally {
+      this.ended = true;
+      this.turn?.reject(new DomainError('AGENT_ERROR', `The agent process ended during the turn${failure ? `: ${failure.message}` : ''}`));
+      this.turn = undefined;
+    }
+  }
+
+  private async deliver(event: AgentEvent) {
+    const turn = this.turn;
+    if (!turn) return;
+    try {
+      await turn.onEvent(event);
+    } catch (error) {
+      // Persisting failed: the turn cannot be trusted any more; stop the agent and report it.
+      this.turn = undefined;
+      turn.reject(error instanceof Error ? error : new Error(String(error)));
+      this.ended = true;
+      this.input.end();
+      this.query.close();
+      return;
+    }
+    if (event.kind === 'result') {
+      this.turn = undefined;
+      turn.resolve({ result: event });
+    }
+  }
+}
+

@@ -1,0 +1,75 @@
+import type { SdkOptions } from '../domain/entities.ts';
+
+/** Which conversation an agent process continues. */
+export type Conversation =
+  | { kind: 'new'; id: string }
+  | { kind: 'resume'; id: string }
+  | { kind: 'fork'; id: string; fromId: string; fromCwd: string };
+
+export interface AgentSpec {
+  sessionId: string;
+  userId: string;
+  cwd: string;
+  conversation: Conversation;
+  options: SdkOptions;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+}
+
+/** What an agent reports during a turn, already stripped of SDK types. */
+export type AgentEvent =
+  | { kind: 'init'; agentSessionId: string; model: string; tools: string[]; mcpServers: { name: string; status: string }[] }
+  | { kind: 'text_delta'; text: string }
+  | { kind: 'assistant'; content: Record<string, unknown>[]; model: string | null; parentToolUseId: string | null }
+  | { kind: 'tool_use'; toolUseId: string; toolName: string; input: Record<string, unknown> }
+  | { kind: 'tool_result'; toolUseId: string; content: unknown; isError: boolean; parentToolUseId: string | null }
+  | { kind: 'retry'; attempt: number; error: string }
+  | {
+      kind: 'result';
+      isError: boolean;
+      subtype: string;
+      text: string | null;
+      durationMs: number;
+      /** Cumulative cost of the whole conversation, as the agent reports it. */
+      conversationCostUsd: number;
+      usage: TokenUsage;
+      numTurns: number;
+    };
+
+export interface ToolCheck {
+  toolName: string;
+  toolUseId: string | undefined;
+  input: Record<string, unknown>;
+}
+
+export type ToolVerdict = { decision: 'allow' } | { decision: 'deny'; reason: string };
+
+/** The service side's say over tools: called before EVERY tool (hook) and when the agent asks (approval). */
+export interface ToolGate {
+  preToolUse(check: ToolCheck): Promise<ToolVerdict>;
+  approve(check: ToolCheck, signal: AbortSignal): Promise<ToolVerdict>;
+  postToolUse(check: ToolCheck & { failed: boolean }): Promise<void>;
+}
+
+export interface TurnOutcome {
+  result: Extract<AgentEvent, { kind: 'result' }>;
+}
+
+export interface AgentHandle {
+  readonly alive: boolean;
+  /** Runs one turn; events arrive in order through `onEvent`, which is awaited (persist before publish). */
+  runTurn(prompt: string, onEvent: (event: AgentEvent) => Promise<void>): Promise<TurnOutcome>;
+  interrupt(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AgentRuntime {
+  open(spec: AgentSpec, gate: ToolGate): Promise<AgentHandle>;
+  /** Pids of the agent processes this runtime has alive (for tests, metrics and the reaper). */
+  livePids(): number[];
+}
