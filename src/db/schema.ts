@@ -70,8 +70,6 @@ export const sessions = pgTable(
     totalMessages: integer('total_messages').notNull().default(0),
     totalToolCalls: integer('total_tool_calls').notNull().default(0),
     totalCostUsd: doublePrecision('total_cost_usd').notNull().default(0),
-    // The agent reports a conversation's cumulative cost; a fork's includes its parent's up to the fork.
-    costBaselineUsd: doublePrecision('cost_baseline_usd').notNull().default(0),
     apiInputTokens: tokens('api_input_tokens'),
     apiOutputTokens: tokens('api_output_tokens'),
     apiCacheCreationTokens: tokens('api_cache_creation_tokens'),

@@ -42,7 +42,6 @@ export interface Session {
   totalMessages: number;
   totalToolCalls: number;
   totalCostUsd: number;
-  costBaselineUsd: number;
   apiInputTokens: number;
   apiOutputTokens: number;
   apiCacheCreationTokens: number;

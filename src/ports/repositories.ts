@@ -58,7 +58,6 @@ export interface NewSession {
   isFork?: boolean | undefined;
   templateId?: string | null | undefined;
   agentSessionId?: string | null | undefined;
-  costBaselineUsd?: number | undefined;
   id?: string | undefined;
 }
 

@@ -33,7 +33,7 @@ export class SessionService {
   }
 
   /** The reference's creation workflow: quota, entity, working directory, persist, audit. */
-  async create(actor: Actor, input: CreateSessionInput, origin: Partial<Pick<Session, 'parentSessionId' | 'isFork' | 'costBaselineUsd'>> = {}): Promise<Session> {
+  async create(actor: Actor, input: CreateSessionInput, origin: Partial<Pick<Session, 'parentSessionId' | 'isFork'>> = {}): Promise<Session> {
     assertCanWrite(actor);
     const id = randomUUID();
     const workingDirectoryPath = await this.storage.createWorkingDirectory(id);
@@ -49,7 +49,6 @@ export class SessionService {
           workingDirectoryPath,
           parentSessionId: origin.parentSessionId ?? null,
           isFork: origin.isFork ?? false,
-          costBaselineUsd: origin.costBaselineUsd ?? 0,
         });
         await repos.audit.insert(auditOf(actor, { eventType: 'session.created', category: 'session', resourceType: 'session', resourceId: id, details: { mode: session.mode, is_fork: session.isFork } }));
         return session;

@@ -29,6 +29,16 @@ export class SessionToolGate implements ToolGate {
     return { decision: 'allow' };
   }
 
+  /**
+   * A tool listed in disallowed_tools is removed from the agent, so a call to it fails before
+   * any hook runs. It is still a refusal by policy, and is recorded as one.
+   */
+  async refuseIfDisallowed(check: ToolCheck): Promise<boolean> {
+    if (!isDisallowed(check.toolName, this.session.options.disallowed_tools ?? [])) return false;
+    if (!check.toolUseId || !this.denied.has(check.toolUseId)) await this.deny(check, `${check.toolName} is disallowed for this session`, 'policy');
+    return true;
+  }
+
   async approve(check: ToolCheck): Promise<ToolVerdict> {
     // Without a human in the loop, the policy above is the whole decision.
     await this.record(check, 'allow', 'no approval required', 'policy');

@@ -124,7 +124,6 @@ CREATE TABLE "sessions" (
 	"total_messages" integer DEFAULT 0 NOT NULL,
 	"total_tool_calls" integer DEFAULT 0 NOT NULL,
 	"total_cost_usd" double precision DEFAULT 0 NOT NULL,
-	"cost_baseline_usd" double precision DEFAULT 0 NOT NULL,
 	"api_input_tokens" bigint DEFAULT 0 NOT NULL,
 	"api_output_tokens" bigint DEFAULT 0 NOT NULL,
 	"api_cache_creation_tokens" bigint DEFAULT 0 NOT NULL,

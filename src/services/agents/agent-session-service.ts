@@ -79,7 +79,7 @@ export class AgentSessionService {
     const fork = await this.sessions.create(
       actor,
       { name: input.name ?? (parent.name ? `${parent.name} (fork)` : undefined), mode: parent.mode, sdk_options: parent.sdkOptions },
-      { parentSessionId: parent.id, isFork: true, costBaselineUsd: parent.totalCostUsd + parent.costBaselineUsd },
+      { parentSessionId: parent.id, isFork: true },
     );
     await this.storage.copyWorkingDirectory(parent.id, fork.id);
     await this.store.audit.insert(auditOf(actor, { eventType: 'session.forked', category: 'session', resourceType: 'session', resourceId: fork.id, details: { parent_session_id: parent.id } }));
@@ -137,7 +137,10 @@ export class AgentSessionService {
       this.store,
       this.events,
       session,
-      (toolUseId) => this.pool.get(session.id)?.gate.denied.has(toolUseId) ?? false,
+      {
+        wasDenied: (toolUseId) => this.pool.get(session.id)?.gate.denied.has(toolUseId) ?? false,
+        refuseIfDisallowed: async (call) => (await this.pool.get(session.id)?.gate.refuseIfDisallowed(call)) ?? false,
+      },
       (id) => this.store.sessions.update(session.id, { agentSessionId: id }),
     );
     try {

@@ -36,7 +36,7 @@ export class TurnRecorder {
     private readonly store: Store,
     private readonly events: SessionEventLog,
     private readonly session: Session,
-    private readonly wasDenied: (toolUseId: string) => boolean,
+    private readonly policy: { wasDenied(toolUseId: string): boolean; refuseIfDisallowed(call: { toolName: string; toolUseId: string; input: Record<string, unknown> }): Promise<boolean> },
     private readonly onAgentSessionId: (id: string) => Promise<void>,
   ) {}
 
@@ -67,12 +67,13 @@ export class TurnRecorder {
       }
       case 'tool_use':
         await this.store.toolCalls.upsertStarted({ sessionId, toolName: event.toolName, toolUseId: event.toolUseId, input: event.input });
+        await this.policy.refuseIfDisallowed(event);
         this.totals.toolCalls += 1;
         this.toolCalls.set(event.toolUseId, { tool_use_id: event.toolUseId, tool_name: event.toolName, tool_input: event.input, status: 'running' });
         await this.events.emit(sessionId, 'tool_use', { tool_use_id: event.toolUseId, tool_name: event.toolName, tool_input: event.input });
         return;
       case 'tool_result': {
-        const status: ToolCallStatus = this.wasDenied(event.toolUseId) ? 'denied' : event.isError ? 'error' : 'success';
+        const status: ToolCallStatus = this.policy.wasDenied(event.toolUseId) ? 'denied' : event.isError ? 'error' : 'success';
         await this.store.messages.insert({ sessionId, messageType: 'tool_result', content: { tool_use_id: event.toolUseId, content: event.content, is_error: event.isError }, parentToolUseId: event.parentToolUseId });
         this.totals.messages += 1;
         await this.store.toolCalls.complete(sessionId, event.toolUseId, {
@@ -98,9 +99,10 @@ export class TurnRecorder {
 
   private async recordResult(event: Extract<AgentEvent, { kind: 'result' }>) {
     const sessionId = this.session.id;
+    // The agent reports the conversation's cumulative cost (a resumed one continues its total; a
+    // fork starts its own): this turn's share is what the session has not counted yet.
     const current = await this.store.sessions.findById(sessionId);
-    const known = (current?.totalCostUsd ?? 0) + (current?.costBaselineUsd ?? 0);
-    const cost = Math.max(0, event.conversationCostUsd - known);
+    const cost = Math.max(0, event.conversationCostUsd - (current?.totalCostUsd ?? 0));
     const content = event.text ?? this.assistantText;
     await this.store.transaction(async (repos) => {
       await repos.messages.insert({ sessionId, messageType: 'result', content: { subtype: event.subtype, is_error: event.isError, result: content, cost_usd: cost, usage: event.usage, duration_ms: event.durationMs, num_turns: event.numTurns } });
