@@ -18,8 +18,8 @@ async function watch(sessionId: string, token: string, query = ''): Promise<Watc
   const socket = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/sessions/${sessionId}/stream?token=${token}${query}`);
   const frames: any[] = [];
   const waiters: { predicate: (f: any) => boolean; resolve: (f: any) => void }[] = [];
-  socket.on('message', (data) => {
-    const frame = JSON.parse(String(data));
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString('utf8'));
     frames.push(frame);
     for (const w of [...waiters]) if (w.predicate(frame)) w.resolve(frame);
   });
