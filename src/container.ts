@@ -15,6 +15,7 @@ import { SessionService } from './services/session-service.ts';
 import { SessionEventLog } from './services/session-events.ts';
 import { AgentPool } from './services/agents/agent-pool.ts';
 import { AgentSessionService } from './services/agents/agent-session-service.ts';
+import { ApprovalBroker } from './services/agents/approvals.ts';
 import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
 import { resolveModelEndpoint } from './agent/model-endpoint.ts';
 import { InProcessEventBus } from './events/in-process-bus.ts';
@@ -68,12 +69,25 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     endpoint: model.endpoint,
     defaultModel: config.AGENTD_AGENT_MODEL,
     maxRetries: config.AGENTD_AGENT_MAX_RETRIES,
+    transcripts: store.transcripts,
     log: logger,
   });
   const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL) : new InProcessEventBus();
   const events = new SessionEventLog(store, bus, clock);
-  const agents = new AgentSessionService(store, sessions, new AgentPool(runtime, store), events, storage, clock);
+  const runnerId = await persistentSecret(dataDir, 'instance', undefined, () => undefined);
+  const agents = new AgentSessionService(store, sessions, new AgentPool(runtime, store, clock, {
+    maxLive: config.AGENTD_MAX_LIVE_AGENTS,
+    idleMs: config.AGENTD_AGENT_IDLE_SECONDS * 1000,
+    maxWaiting: config.AGENTD_AGENT_QUEUE_SIZE,
+    waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
+  }), events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
+    dailyUserUsd: config.AGENTD_USER_DAILY_BUDGET_USD,
+  });
   sessions.attachAgents(agents);
+  const reaped = runtime.reapOrphans();
+  if (reaped > 0) logger.warn({ reaped }, 'killed agent processes left behind by a previous server');
+  const recovered = await agents.recoverInterruptedTurns();
+  if (recovered > 0) logger.warn({ sessions: recovered }, 'marked turns interrupted by the last shutdown');
   // Agents stop first (they write to the database), the bus and the database last.
   closers.unshift(() => agents.shutdown(), () => bus.close());
 

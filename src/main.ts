@@ -29,7 +29,14 @@ async function main() {
       process.exit(1);
     }, config.AGENTD_SHUTDOWN_TIMEOUT_SECONDS * 1000);
     deadline.unref();
+    // Running turns may finish (their HTTP requests too) while no new ones start.
+    const draining = container.agents.drain(config.AGENTD_SHUTDOWN_TIMEOUT_SECONDS * 1000 * 0.6);
+    // Keep-alive connections whose request finishes during the drain would hold the server open
+    // for the whole keep-alive timeout; close each as soon as it falls idle.
+    const idleCloser = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(idleCloser);
+    await draining;
     await container.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,18 +1,23 @@
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { query, type HookCallback, type Options, type Query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { settlesWithin } from '../domain/async.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { AgentEvent, AgentHandle, AgentRuntime, AgentSpec, ToolGate, TurnOutcome } from '../ports/agent-runtime.ts';
+import type { TranscriptRepository } from '../ports/repositories.ts';
 import { agentEnvironment, tenantDirs, type ModelEndpoint } from './environment.ts';
 import { InputQueue } from './input-queue.ts';
-import { AgentProcesses } from './processes.ts';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { AgentProcesses, killGroup } from './processes.ts';
 import { translate } from './translate.ts';
-import { copyTranscriptForFork } from './transcripts.ts';
+import { transcriptStore } from './transcript-store.ts';
 
 export interface SdkRuntimeSettings {
   dataDir: string;
   endpoint: ModelEndpoint;
   defaultModel: string;
   maxRetries: number;
+  transcripts: TranscriptRepository;
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
@@ -20,7 +25,7 @@ export class SdkAgentRuntime implements AgentRuntime {
   readonly processes: AgentProcesses;
 
   constructor(private readonly settings: SdkRuntimeSettings) {
-    this.processes = new AgentProcesses((line) => settings.log.debug({ line }, 'agent stderr'));
+    this.processes = new AgentProcesses(path.join(settings.dataDir, 'run', 'agent-pids'), (line) => settings.log.debug({ line }, 'agent stderr'));
   }
 
   async open(spec: AgentSpec, gate: ToolGate): Promise<AgentHandle> {
@@ -31,10 +36,8 @@ export class SdkAgentRuntime implements AgentRuntime {
     let continuation: Partial<Options>;
     if (conversation.kind === 'new') continuation = { sessionId: conversation.id };
     else if (conversation.kind === 'resume') continuation = { resume: conversation.id };
-    else {
-      const copied = await copyTranscriptForFork(dirs.configDir, { id: conversation.fromId, cwd: conversation.fromCwd }, spec.cwd);
-      continuation = copied ? { resume: conversation.fromId, forkSession: true, sessionId: conversation.id } : { sessionId: conversation.id };
-    }
+    else continuation = { resume: conversation.fromId, forkSession: true, sessionId: conversation.id };
+    const spawned: SpawnedChild = {};
     const o = spec.options;
     const permissionMode = o.permission_mode ?? 'default';
     const options: Options = {
@@ -51,19 +54,27 @@ export class SdkAgentRuntime implements AgentRuntime {
       ...(o.max_budget_usd ? { maxBudgetUsd: o.max_budget_usd } : {}),
       ...(o.system_prompt ? { systemPrompt: o.system_prompt } : {}),
       includePartialMessages: true,
+      // Either way a turn's lines are stored before its result is yielded; eager also stores them as they
+      // come, so a server killed mid-turn leaves the agent knowing what its tools already did.
+      sessionStore: transcriptStore(this.settings.transcripts, this.settings.log),
+      sessionStoreFlush: 'eager',
       canUseTool: async (toolName, input, { signal, toolUseID }) => {
         const verdict = await gate.approve({ toolName, toolUseId: toolUseID, input }, signal);
         return verdict.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: verdict.reason };
       },
       hooks: hooksFor(gate),
-      spawnClaudeCodeProcess: this.processes.spawn,
+      spawnClaudeCodeProcess: (request) => (spawned.child = this.processes.spawn(request)),
       stderr: (line) => this.settings.log.debug({ line }, 'agent stderr'),
     };
-    return new SdkAgentHandle(options, this.settings.log);
+    return new SdkAgentHandle(options, spawned, this.settings.log);
   }
 
   livePids(): number[] {
     return this.processes.pids();
+  }
+
+  reapOrphans(): number {
+    return this.processes.reapOrphans();
   }
 }
 
@@ -84,6 +95,12 @@ function hooksFor(gate: ToolGate): Options['hooks'] {
 
 const asRecord = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
 
+const EXIT_GRACE_MS = 3000;
+
+interface SpawnedChild {
+  child?: ChildProcessWithoutNullStreams;
+}
+
 interface PendingTurn {
   onEvent: (event: AgentEvent) => Promise<void>;
   resolve: (outcome: TurnOutcome) => void;
@@ -98,7 +115,11 @@ class SdkAgentHandle implements AgentHandle {
   private turn: PendingTurn | undefined;
   private ended = false;
 
-  constructor(options: Options, private readonly log: SdkRuntimeSettings['log']) {
+  constructor(
+    options: Options,
+    private readonly spawned: SpawnedChild,
+    private readonly log: SdkRuntimeSettings['log'],
+  ) {
     this.query = query({ prompt: this.input, options });
     this.reading = this.read();
   }
@@ -120,6 +141,7 @@ class SdkAgentHandle implements AgentHandle {
     if (!this.ended && this.turn) await this.query.interrupt();
   }
 
+  /** Ends the process and every process it started; resolves when they are gone. */
   async close(): Promise<void> {
     if (!this.ended) {
       this.ended = true;
@@ -127,6 +149,16 @@ class SdkAgentHandle implements AgentHandle {
       this.query.close();
     }
     await this.reading;
+    const child = this.spawned.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (!(await settlesWithin(exited, EXIT_GRACE_MS))) {
+        killGroup(child.pid!, 'SIGKILL');
+        await exited;
+      }
+    }
+    // Tools the agent started (Bash, MCP servers) share its process group: none may outlive it.
+    if (child?.pid) killGroup(child.pid, 'SIGKILL');
   }
 
   private async read() {

@@ -13,6 +13,7 @@ const statusOf: Record<ErrorCode, number> = {
   USER_NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
   PERMISSION_REQUEST_NOT_FOUND: 404,
+  PERMISSION_ALREADY_DECIDED: 409,
   EMAIL_TAKEN: 409,
   USERNAME_TAKEN: 409,
   INVALID_STATE_TRANSITION: 409,
@@ -21,6 +22,9 @@ const statusOf: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 429,
   RATE_LIMITED: 429,
   AGENT_ERROR: 502,
+  AGENT_CAPACITY: 503,
+  SHUTTING_DOWN: 503,
+  BUDGET_EXCEEDED: 402,
   MODEL_ERROR: 502,
   TURN_INTERRUPTED: 409,
   STORAGE_ERROR: 500,
@@ -56,11 +60,19 @@ export function registerErrorHandling(app: FastifyInstance) {
   // A JSON API: a text/plain body is the wrong media type (415), not a string that fails validation (422).
   // A route that really takes text adds its own parser in its own scope.
   app.removeContentTypeParser('text/plain');
+  // PostgreSQL stores no NUL character in text or jsonb: such input would fail at the database as a 500.
+  app.addHook('preValidation', async (request) => {
+    for (const [location, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      if (containsNul(value)) throw new DomainError('VALIDATION_ERROR', `Invalid ${location}: text must not contain NUL (\\u0000) characters`);
+    }
+  });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       const status = statusOf[error.code];
-      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
+      const retryAfter = error.details?.retry_after_seconds;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       return reply.status(status).send(errorBody(request, error.code, error.message));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -81,4 +93,23 @@ export function registerErrorHandling(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     return reply.status(404).send(errorBody(request, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`));
   });
+}
+
+/** Any string, key or value, at any depth, holding U+0000. Iterative: a deeply nested body cannot overflow the stack. */
+function containsNul(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) pending.push(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }

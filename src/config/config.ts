@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 
 const optionalString = z
@@ -9,6 +10,14 @@ const optionalString = z
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * A live agent process keeps ~100-200 MB; half the machine's memory for agents, at most 32
+ * (cold starts are CPU-bound, ~1.5 CPU-seconds each, so more rarely pays off on small machines).
+ */
+function defaultMaxLiveAgents(): number {
+  return Math.max(2, Math.min(32, Math.floor((os.totalmem() * 0.5) / (250 * 1024 * 1024))));
+}
 
 /** Every environment variable agentd reads, with its default. The README table mirrors this. */
 export const configSchema = z.object({
@@ -25,6 +34,12 @@ export const configSchema = z.object({
   AGENTD_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
   AGENTD_MAX_SESSIONS_PER_USER: positiveInt.default(5),
   AGENTD_SHUTDOWN_TIMEOUT_SECONDS: positiveInt.default(30),
+  AGENTD_MAX_LIVE_AGENTS: positiveInt.default(defaultMaxLiveAgents()),
+  AGENTD_AGENT_IDLE_SECONDS: positiveInt.default(600),
+  AGENTD_AGENT_QUEUE_SIZE: z.coerce.number().int().min(0).default(32),
+  AGENTD_AGENT_QUEUE_WAIT_SECONDS: positiveInt.default(30),
+  AGENTD_PERMISSION_TIMEOUT_SECONDS: positiveInt.default(300),
+  AGENTD_USER_DAILY_BUDGET_USD: optionalString.pipe(z.coerce.number<string | undefined>().positive().optional()),
   AGENTD_AGENT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
   AGENTD_AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   ANTHROPIC_API_KEY: optionalString,

@@ -6,6 +6,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   text,
@@ -67,6 +68,8 @@ export const sessions = pgTable(
     isFork: boolean('is_fork').notNull().default(false),
     templateId: uuid('template_id'),
     agentSessionId: text('agent_session_id'),
+    // The server instance running the session's current turn: after a crash, only its own turns are recovered.
+    runnerId: text('runner_id'),
     totalMessages: integer('total_messages').notNull().default(0),
     totalToolCalls: integer('total_tool_calls').notNull().default(0),
     totalCostUsd: doublePrecision('total_cost_usd').notNull().default(0),
@@ -278,13 +281,24 @@ export const auditLogs = pgTable(
   (t) => [index('audit_logs_user_idx').on(t.userId, t.createdAt), index('audit_logs_type_idx').on(t.eventType)],
 );
 
+/**
+ * The agent's conversation transcripts, one row per transcript line, read back in `id` order.
+ * `entry` is `json`, not `jsonb`: a transcript line is an opaque blob that must round-trip, and
+ * jsonb refuses strings a tool may well print (`\u0000`, a lone surrogate of a cut-off emoji).
+ */
 export const agentTranscripts = pgTable(
   'agent_transcripts',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     storeKey: text('store_key').notNull(),
-    entry: jsonb('entry').$type<unknown>().notNull(),
+    entry: json('entry').$type<unknown>().notNull(),
+    /** The line's own id when it has one: a line appended twice (a retried batch) is stored once. */
+    uuid: text('uuid'),
     createdAt: createdAt(),
   },
-  (t) => [index('agent_transcripts_key_idx').on(t.storeKey, t.id)],
+  (t) => [
+    // text_pattern_ops also serves the prefix search for a session's subagent transcripts, whatever the collation.
+    index('agent_transcripts_key_idx').on(t.storeKey.op('text_pattern_ops'), t.id),
+    uniqueIndex('agent_transcripts_key_uuid_key').on(t.storeKey, t.uuid),
+  ],
 );

@@ -9,6 +9,7 @@ import {
   toolCallRepository,
 } from './repositories/conversation.ts';
 import { sessionRepository } from './repositories/sessions.ts';
+import { transcriptRepository } from './repositories/transcripts.ts';
 import { refreshTokenRepository, userRepository } from './repositories/users.ts';
 
 function repositories(db: Db): Repositories {
@@ -22,6 +23,7 @@ function repositories(db: Db): Repositories {
     hookExecutions: hookExecutionRepository(db),
     sessionEvents: sessionEventRepository(db),
     audit: auditRepository(db),
+    transcripts: transcriptRepository(db),
   };
 }
 

@@ -39,6 +39,7 @@ export interface Session {
   isFork: boolean;
   templateId: string | null;
   agentSessionId: string | null;
+  runnerId: string | null;
   totalMessages: number;
   totalToolCalls: number;
   totalCostUsd: number;

@@ -17,7 +17,11 @@ export const errorCodes = [
   'SESSION_BUSY',
   'SESSION_NOT_ACCEPTING',
   'PERMISSION_REQUEST_NOT_FOUND',
+  'PERMISSION_ALREADY_DECIDED',
   'AGENT_ERROR',
+  'AGENT_CAPACITY',
+  'SHUTTING_DOWN',
+  'BUDGET_EXCEEDED',
   'MODEL_ERROR',
   'TURN_INTERRUPTED',
   'STORAGE_ERROR',
@@ -39,3 +43,4 @@ export class DomainError extends Error {
 }
 
 export const notFound = (code: ErrorCode, what: string) => new DomainError(code, `${what} not found`);
+

@@ -72,4 +72,6 @@ export interface AgentRuntime {
   open(spec: AgentSpec, gate: ToolGate): Promise<AgentHandle>;
   /** Pids of the agent processes this runtime has alive (for tests, metrics and the reaper). */
   livePids(): number[];
+  /** Kills agent processes a previous, crashed server left behind; returns how many. */
+  reapOrphans(): number;
 }

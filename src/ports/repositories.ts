@@ -30,6 +30,7 @@ export interface NewUser {
 }
 
 export interface UserRepository {
+  /** Fails with EMAIL_TAKEN when the email or username is in use. */
   insert(user: NewUser): Promise<User>;
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
@@ -84,15 +85,15 @@ export interface SessionRepository {
   countLive(userId: string): Promise<number>;
   countByStatus(): Promise<Record<string, number>>;
   /** Compare-and-set on status: returns the updated row, or undefined when the status was not `from`. */
-  transition(id: string, from: readonly SessionStatus[], to: SessionStatus, patch?: Partial<Pick<Session, 'errorMessage' | 'startedAt' | 'completedAt' | 'resultData' | 'agentSessionId'>>): Promise<Session | undefined>;
+  transition(id: string, from: readonly SessionStatus[], to: SessionStatus, patch?: Partial<Pick<Session, 'errorMessage' | 'startedAt' | 'completedAt' | 'resultData' | 'agentSessionId' | 'runnerId'>>): Promise<Session | undefined>;
   update(id: string, patch: Partial<Pick<Session, 'agentSessionId' | 'sdkOptions' | 'errorMessage' | 'name'>>): Promise<void>;
   addTotals(id: string, totals: Partial<TurnTotals>): Promise<void>;
-  /** Reserves `count` event sequence numbers; returns the first. */
-  nextSeq(id: string, count?: number): Promise<number>;
-  findByStatus(statuses: readonly SessionStatus[]): Promise<Session[]>;
+  findByStatus(statuses: readonly SessionStatus[], runnerId?: string): Promise<Session[]>;
 }
 
 export interface MessageRepository {
+  /** USD the user's turns have cost since `since`, from the stored turn results. */
+  costSince(userId: string, since: Date): Promise<number>;
   insert(message: { sessionId: string; messageType: MessageType; content: Record<string, unknown>; model?: string | null | undefined; parentToolUseId?: string | null | undefined }): Promise<Message>;
   list(sessionId: string, page: PageRequest): Promise<Page<Message>>;
 }
@@ -115,7 +116,9 @@ export interface HookExecutionRepository {
 }
 
 export interface SessionEventRepository {
-  insert(sessionId: string, seq: number, event: Record<string, unknown>): Promise<void>;
+  /** Stores the event and advances the session's last_seq; false when the seq was already taken. */
+  insert(sessionId: string, seq: number, event: Record<string, unknown>): Promise<boolean>;
+  lastSeq(sessionId: string): Promise<number>;
   listAfter(sessionId: string, afterSeq: number, limit: number): Promise<Record<string, unknown>[]>;
 }
 
@@ -132,6 +135,20 @@ export interface AuditRepository {
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditLog>>;
 }
 
+/**
+ * The agent's conversation transcripts: per key, an append-only list of JSON lines, so any host
+ * can resume a conversation. An entry with a string `uuid` already stored under its key is not
+ * stored again (a retried batch is harmless); entries without one are always appended.
+ */
+export interface TranscriptRepository {
+  append(key: string, entries: readonly unknown[]): Promise<void>;
+  /** The entries in append order; null for a key never written. */
+  load(key: string): Promise<unknown[] | null>;
+  /** Every stored key that starts with `prefix`. */
+  listKeys(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
 export interface Repositories {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
@@ -142,6 +159,7 @@ export interface Repositories {
   hookExecutions: HookExecutionRepository;
   sessionEvents: SessionEventRepository;
   audit: AuditRepository;
+  transcripts: TranscriptRepository;
 }
 
 /** The unit of work: repositories outside a transaction, and a way to run several writes atomically. */

@@ -9,6 +9,8 @@ import type { Clock } from '../ports/clock.ts';
 export class SessionEventLog {
   // Emits of one session run one after another, so events are published in sequence order.
   private readonly chains = new Map<string, Promise<unknown>>();
+  // Each session's last seq, kept here so an event costs one write, not a round trip for a counter.
+  private readonly lastSeq = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -35,13 +37,23 @@ export class SessionEventLog {
   }
 
   private async write(sessionId: string, type: string, payload: Record<string, unknown>): Promise<SessionEvent> {
-    const event = await this.store.transaction(async (repos) => {
-      const seq = await repos.sessions.nextSeq(sessionId);
+    for (let attempt = 0; ; attempt++) {
+      const seq = (this.lastSeq.get(sessionId) ?? (await this.store.sessionEvents.lastSeq(sessionId))) + 1;
       const event: SessionEvent = { ...payload, type, session_id: sessionId, seq, timestamp: this.clock.now().toISOString() };
-      await repos.sessionEvents.insert(sessionId, seq, event);
+      if (!(await this.store.sessionEvents.insert(sessionId, seq, event))) {
+        // Another server wrote this session's events meanwhile: reload the last seq and go again.
+        this.lastSeq.delete(sessionId);
+        if (attempt < 3) continue;
+        throw new Error(`Could not store an event of session ${sessionId}: its sequence numbers keep moving`);
+      }
+      this.lastSeq.set(sessionId, seq);
+      await this.bus.publish(event);
       return event;
-    });
-    await this.bus.publish(event);
-    return event;
+    }
+  }
+
+  /** Forgets a session's counter (it ended); the next emit reloads it from the database. */
+  forget(sessionId: string) {
+    this.lastSeq.delete(sessionId);
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startModelServer, type ModelServer } from '../../src/model-server/server.ts';
+import { isAlive } from '../support/process.ts';
 import { newUser, startServer, type TestServer } from '../support/server.ts';
 
 let model: ModelServer;
@@ -115,15 +116,6 @@ test('DELETE stops the agent process and archives the working directory', async 
   expect(existsSync(path.join(server.dataDir, 'archives', `${session.id}.tar.gz`))).toBe(true);
   expect((await alice.get(`/api/v1/sessions/${session.id}`)).body.status).toBe('terminated');
 });
-
-function isAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitForStatus(user: Awaited<ReturnType<typeof newUser>>, id: string, status: string) {
   for (let i = 0; i < 100; i++) {

@@ -89,6 +89,18 @@ export function sessionAgentRoutes(auth: AuthService, agents: AgentSessionServic
       handler: async (request, reply) => reply.status(201).send(presentSession(await agents.fork(request.actor, request.params.id, request.body))),
     });
 
+    app.post('/:id/permissions/:request_id', {
+      schema: {
+        tags: ['agent'],
+        summary: 'Answer a permission request of a waiting turn (first answer wins; viewers cannot answer)',
+        security,
+        params: idParams.extend({ request_id: z.uuid({ error: 'must be a UUID' }) }),
+        body: z.strictObject({ decision: z.enum(['allow', 'deny']), message: z.string().max(2000).optional() }),
+        response: { 200: z.object({ request_id: z.string(), decision: z.enum(['allow', 'deny']), decided_by: z.string() }), ...errorResponses },
+      },
+      handler: async (request) => agents.answerPermission(request.actor, request.params.id, request.params.request_id, request.body),
+    });
+
     const listing = <T>(path: string, summary: string, list: (actor: Actor, id: string, page: PageRequest) => Promise<Page<T>>, present: (item: T) => Record<string, unknown>) =>
       app.get(path, {
         schema: { tags: ['agent'], summary, security, params: idParams, querystring: pageQuery, response: { 200: pageOf(loose), ...errorResponses } },

@@ -20,6 +20,7 @@ const clientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interrupt') }),
   z.object({ type: z.literal('ping') }),
   z.object({ type: z.literal('resume'), after_seq: z.number().int().min(0) }),
+  z.object({ type: z.literal('permission_response'), request_id: z.string().min(1).max(100), decision: z.enum(['allow', 'deny']), message: z.string().max(2000).optional() }),
 ]);
 
 interface Deps {
@@ -127,7 +128,7 @@ class ClientStream {
     } catch {
       parsed = undefined;
     }
-    if (!parsed?.success) return this.reply('error', { error_code: 'VALIDATION_ERROR', detail: 'Frames are JSON: {type: query|interrupt|ping|resume, ...}' });
+    if (!parsed?.success) return this.reply('error', { error_code: 'VALIDATION_ERROR', detail: 'Frames are JSON: {type: query|interrupt|ping|resume|permission_response, ...}' });
     const frame = parsed.data;
     try {
       switch (frame.type) {
@@ -135,6 +136,9 @@ class ClientStream {
           return this.reply('pong');
         case 'resume':
           return await this.replayFrom(frame.after_seq);
+        case 'permission_response':
+          await this.agents.answerPermission(this.actor, this.sessionId, frame.request_id, frame);
+          return;
         case 'interrupt':
           await this.agents.interrupt(this.actor, this.sessionId);
           return;

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, sql } from 'drizzle-orm';
 import type { Message, PermissionDecision, ToolCall } from '../../domain/entities.ts';
 import type {
   HookExecutionRepository,
@@ -8,11 +8,20 @@ import type {
   ToolCallRepository,
 } from '../../ports/repositories.ts';
 import type { Db } from '../connection.ts';
-import { hookExecutions, messages, permissionDecisions, sessionEvents, toolCalls } from '../schema.ts';
+import { isUniqueViolation } from '../errors.ts';
+import { hookExecutions, messages, permissionDecisions, sessionEvents, sessions, toolCalls } from '../schema.ts';
 import { paged } from './page.ts';
 
 export function messageRepository(db: Db): MessageRepository {
   return {
+    costSince: async (userId, since) => {
+      const rows = await db
+        .select({ total: sql<number>`coalesce(sum((${messages.content}->>'cost_usd')::float8), 0)` })
+        .from(messages)
+        .innerJoin(sessions, eq(sessions.id, messages.sessionId))
+        .where(and(eq(sessions.userId, userId), eq(messages.messageType, 'result'), gte(messages.createdAt, since)));
+      return Number(rows[0]?.total ?? 0);
+    },
     insert: async (message) => {
       // One turn at a time per session, so the next number is free; the unique key guards the rest.
       const next = sql<number>`(select coalesce(max(${messages.sequenceNumber}), 0) + 1 from ${messages} where ${messages.sessionId} = ${message.sessionId})`;
@@ -88,7 +97,21 @@ export function hookExecutionRepository(db: Db): HookExecutionRepository {
 
 export function sessionEventRepository(db: Db): SessionEventRepository {
   return {
-    insert: async (sessionId, seq, event) => void (await db.insert(sessionEvents).values({ sessionId, seq, event })),
+    // One statement: the event and the session's last_seq move together, without a transaction round trip.
+    insert: async (sessionId, seq, event) => {
+      try {
+        await db.execute(sql`
+          with stored as (
+            insert into ${sessionEvents} (session_id, seq, event) values (${sessionId}, ${seq}, ${JSON.stringify(event)}::jsonb) returning seq
+          )
+          update ${sessions} set last_seq = greatest(${sessions.lastSeq}, stored.seq) from stored where ${sessions.id} = ${sessionId}`);
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+    lastSeq: async (sessionId) => (await db.select({ last: sessions.lastSeq }).from(sessions).where(eq(sessions.id, sessionId)))[0]?.last ?? 0,
     listAfter: async (sessionId, afterSeq, limit) =>
       (
         await db

@@ -52,14 +52,7 @@ export function sessionRepository(db: Db): SessionRepository {
           updatedAt: new Date(),
         })
         .where(eq(sessions.id, id))),
-    nextSeq: async (id, n = 1) => {
-      const rows = await db
-        .update(sessions)
-        .set({ lastSeq: sql`${sessions.lastSeq} + ${n}` })
-        .where(eq(sessions.id, id))
-        .returning({ last: sessions.lastSeq });
-      return rows[0]!.last - n + 1;
-    },
-    findByStatus: async (statuses) => (await db.select().from(sessions).where(inArray(sessions.status, [...statuses]))).map(toSession),
+    findByStatus: async (statuses, runnerId) =>
+      (await db.select().from(sessions).where(and(inArray(sessions.status, [...statuses]), runnerId ? eq(sessions.runnerId, runnerId) : undefined))).map(toSession),
   };
 }

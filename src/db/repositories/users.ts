@@ -1,7 +1,9 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { User } from '../../domain/entities.ts';
 import type { RefreshTokenRepository, UserRepository } from '../../ports/repositories.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { Db } from '../connection.ts';
+import { isUniqueViolation } from '../errors.ts';
 import { refreshTokens, users } from '../schema.ts';
 import { paged } from './page.ts';
 
@@ -9,8 +11,13 @@ export function userRepository(db: Db): UserRepository {
   const first = (rows: User[]) => rows[0];
   return {
     insert: async (user) => {
-      const rows = await db.insert(users).values(user).returning();
-      return rows[0]!;
+      try {
+        return (await db.insert(users).values(user).returning())[0]!;
+      } catch (error) {
+        // Two registrations racing past the service's checks: the unique index decides.
+        if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN', 'An account with this email or username already exists');
+        throw error;
+      }
     },
     findById: async (id) => first(await db.select().from(users).where(eq(users.id, id))),
     findByEmail: async (email) => first(await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`)),
@@ -32,8 +39,9 @@ export function refreshTokenRepository(db: Db): RefreshTokenRepository {
         .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), sql`${refreshTokens.expiresAt} > ${at}`))
         .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
       if (used[0]) return used[0];
-      const known = await db.select({ id: refreshTokens.id }).from(refreshTokens).where(eq(refreshTokens.id, id));
-      return known.length > 0 ? 'reused' : undefined;
+      // Only a token already spent (or revoked) is reuse; one merely expired is just invalid and revokes nothing.
+      const known = (await db.select({ usedAt: refreshTokens.usedAt, revokedAt: refreshTokens.revokedAt }).from(refreshTokens).where(eq(refreshTokens.id, id)))[0];
+      return known && (known.usedAt || known.revokedAt) ? 'reused' : undefined;
     },
     revokeFamily: async (familyId, at) =>
       void (await db.update(refreshTokens).set({ revokedAt: at }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))),

@@ -1,54 +1,184 @@
 import type { Session } from '../../domain/entities.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { AgentHandle, AgentRuntime, Conversation } from '../../ports/agent-runtime.ts';
+import type { Clock } from '../../ports/clock.ts';
 import type { Store } from '../../ports/repositories.ts';
 import type { SessionToolGate } from '../tool-policy.ts';
+
+export interface PoolLimits {
+  /** Live agent processes at most. */
+  maxLive: number;
+  /** An agent idle this long is stopped; its session resumes from the transcript on the next turn. */
+  idleMs: number;
+  /** Turns that may wait for a free slot; past that they are refused at once. */
+  maxWaiting: number;
+  /** How long a turn waits for a slot before it is refused. */
+  waitMs: number;
+}
 
 interface LiveAgent {
   handle: AgentHandle;
   gate: SessionToolGate;
+  busy: boolean;
+  lastUsed: number;
 }
 
-/** The live agent process of each session. A dead or missing one is (re)opened on the stored conversation. */
+export interface Lease {
+  agent: { handle: AgentHandle; gate: SessionToolGate };
+  release(): void;
+}
+
+interface Waiter {
+  wake: () => void;
+}
+
+/**
+ * The live agent processes of this server: at most `maxLive`, idle ones stopped after a while,
+ * the least recently used idle one stopped when a new one needs its slot, and turns that find
+ * every slot busy waiting in a bounded queue (or refused with AGENT_CAPACITY), never a crash.
+ */
 export class AgentPool {
   private readonly live = new Map<string, LiveAgent>();
+  private opening = 0;
+  /** Processes on their way out still hold their slot until they are gone. */
+  private closing = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly runtime: AgentRuntime,
     private readonly store: Store,
-  ) {}
-
-  async acquire(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
-    const existing = this.live.get(session.id);
-    if (existing?.handle.alive) return existing;
-    if (existing) this.live.delete(session.id);
-    const gate = makeGate();
-    const handle = await this.runtime.open(
-      { sessionId: session.id, userId: session.userId, cwd: session.workingDirectoryPath, conversation: await this.conversationOf(session), options: session.sdkOptions },
-      gate,
-    );
-    const agent = { handle, gate };
-    this.live.set(session.id, agent);
-    return agent;
+    private readonly clock: Clock,
+    private readonly limits: PoolLimits,
+  ) {
+    this.sweeper = setInterval(() => void this.evictIdle(), Math.max(1000, Math.min(limits.idleMs / 4, 30_000))).unref();
   }
 
-  get(sessionId: string): LiveAgent | undefined {
+  /** The session's live agent, marked busy until `release()`: started, resumed or waited for as needed. */
+  async lease(session: Session, makeGate: () => SessionToolGate): Promise<Lease> {
+    let agent = this.live.get(session.id);
+    if (agent && !agent.handle.alive) {
+      this.live.delete(session.id);
+      agent = undefined;
+    }
+    if (!agent) agent = await this.start(session, makeGate);
+    agent.busy = true;
+    agent.lastUsed = this.clock.now().getTime();
+    const leased = agent;
+    return {
+      agent: leased,
+      release: () => {
+        leased.busy = false;
+        leased.lastUsed = this.clock.now().getTime();
+        this.wakeOne();
+      },
+    };
+  }
+
+  get(sessionId: string): { handle: AgentHandle; gate: SessionToolGate } | undefined {
     return this.live.get(sessionId);
   }
 
   async release(sessionId: string): Promise<void> {
     const agent = this.live.get(sessionId);
+    if (!agent) return;
     this.live.delete(sessionId);
-    await agent?.handle.close();
+    await this.stop(agent);
   }
 
   async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
     const agents = [...this.live.values()];
     this.live.clear();
     await Promise.all(agents.map((a) => a.handle.close()));
+    for (const waiter of this.waiters.splice(0)) waiter.wake();
   }
 
-  pids(): number[] {
-    return this.runtime.livePids();
+  stats() {
+    return { live: this.live.size, busy: [...this.live.values()].filter((a) => a.busy).length, waiting: this.waiters.length, max: this.limits.maxLive };
+  }
+
+  private async start(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
+    await this.reserveSlot();
+    try {
+      const gate = makeGate();
+      const handle = await this.runtime.open(
+        { sessionId: session.id, userId: session.userId, cwd: session.workingDirectoryPath, conversation: await this.conversationOf(session), options: session.sdkOptions },
+        gate,
+      );
+      const agent: LiveAgent = { handle, gate, busy: true, lastUsed: this.clock.now().getTime() };
+      this.live.set(session.id, agent);
+      return agent;
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  /** Takes a slot for a new process: a free one, an idle one's, or one that frees up while waiting. */
+  private async reserveSlot(): Promise<void> {
+    const deadline = Date.now() + this.limits.waitMs;
+    for (;;) {
+      this.dropDead();
+      if (this.live.size + this.opening + this.closing < this.limits.maxLive) {
+        this.opening += 1;
+        return;
+      }
+      const idle = this.leastRecentlyUsedIdle();
+      if (idle) {
+        this.opening += 1;
+        this.live.delete(idle[0]);
+        await idle[1].handle.close();
+        return;
+      }
+      if (this.waiters.length >= this.limits.maxWaiting || Date.now() >= deadline) throw capacityError(this.limits);
+      await this.waitForSlot(deadline - Date.now());
+    }
+  }
+
+  private waitForSlot(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        wake: () => {
+          clearTimeout(timer);
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, ms);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private wakeOne() {
+    this.waiters[0]?.wake();
+  }
+
+  private leastRecentlyUsedIdle(): [string, LiveAgent] | undefined {
+    let oldest: [string, LiveAgent] | undefined;
+    for (const entry of this.live) if (!entry[1].busy && (!oldest || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
+    return oldest;
+  }
+
+  private dropDead() {
+    for (const [id, agent] of this.live) if (!agent.handle.alive && !agent.busy) this.live.delete(id);
+  }
+
+  private async evictIdle() {
+    const cutoff = this.clock.now().getTime() - this.limits.idleMs;
+    const stale = [...this.live].filter(([, agent]) => !agent.busy && agent.lastUsed < cutoff);
+    for (const [id] of stale) this.live.delete(id);
+    await Promise.all(stale.map(([, agent]) => this.stop(agent)));
+  }
+
+  private async stop(agent: LiveAgent) {
+    this.closing += 1;
+    try {
+      await agent.handle.close();
+    } finally {
+      this.closing -= 1;
+      this.wakeOne();
+    }
   }
 
   private async conversationOf(session: Session): Promise<Conversation> {
@@ -60,3 +190,6 @@ export class AgentPool {
     return { kind: 'new', id: session.id };
   }
 }
+
+const capacityError = (limits: PoolLimits) =>
+  new DomainError('AGENT_CAPACITY', `All ${limits.maxLive} agent slots are busy; try again shortly`, { retry_after_seconds: Math.max(1, Math.ceil(limits.waitMs / 1000)) });

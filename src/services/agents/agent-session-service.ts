@@ -1,4 +1,5 @@
 import type { Session } from '../../domain/entities.ts';
+import { settlesWithin } from '../../domain/async.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/roles.ts';
 import { acceptsMessages, type SessionStatus } from '../../domain/session-status.ts';
@@ -8,7 +9,8 @@ import type { WorkspaceStorage } from '../../ports/workspace-storage.ts';
 import { auditOf } from '../audit-service.ts';
 import type { SessionEventLog } from '../session-events.ts';
 import type { SessionService } from '../session-service.ts';
-import { SessionToolGate } from '../tool-policy.ts';
+import { SessionToolGate, type GateEvents } from '../tool-policy.ts';
+import type { ApprovalBroker } from './approvals.ts';
 import type { AgentPool } from './agent-pool.ts';
 import { TurnRecorder, type TurnSummary } from './turn-recorder.ts';
 
@@ -18,6 +20,7 @@ const INTERRUPT_GRACE_MS = 3000;
 export class AgentSessionService {
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly interrupted = new Set<string>();
+  private draining = false;
 
   constructor(
     private readonly store: Store,
@@ -26,11 +29,17 @@ export class AgentSessionService {
     private readonly events: SessionEventLog,
     private readonly storage: WorkspaceStorage,
     private readonly clock: Clock,
+    /** This server's identity, stable across its restarts (kept in the data dir). */
+    private readonly runnerId: string,
+    private readonly approvals: ApprovalBroker,
+    private readonly budgets: { dailyUserUsd?: number | undefined },
   ) {}
 
   /** The reference's message flow: check state, PROCESSING, agent, stream, persist then publish, back to ACTIVE. */
   async sendMessage(actor: Actor, sessionId: string, text: string): Promise<TurnSummary> {
+    if (this.draining) throw new DomainError('SHUTTING_DOWN', 'The server is shutting down; send the message again shortly', { retry_after_seconds: 5 });
     const session = await this.sessions.getWritable(actor, sessionId);
+    await this.checkBudgets(session);
     const claimed = await this.claimTurn(session);
     const turn = this.runTurn(claimed, text);
     this.running.set(sessionId, turn);
@@ -48,6 +57,7 @@ export class AgentSessionService {
     const turn = this.running.get(sessionId);
     if (turn) {
       this.interrupted.add(sessionId);
+      this.approvals.denyAll(sessionId, 'The turn was interrupted');
       await this.pool.get(sessionId)?.handle.interrupt();
       // An agent that ignores the interrupt is stopped: the turn must end either way.
       if (!(await settlesWithin(turn, INTERRUPT_GRACE_MS))) {
@@ -89,10 +99,13 @@ export class AgentSessionService {
   /** Stops a session's agent process (terminate, delete). */
   async stop(sessionId: string): Promise<void> {
     if (this.running.has(sessionId)) this.interrupted.add(sessionId);
+    this.approvals.denyAll(sessionId, 'The session was stopped');
     await this.pool.release(sessionId);
+    this.events.forget(sessionId);
   }
 
   async shutdown(): Promise<void> {
+    this.draining = true;
     await this.pool.closeAll();
   }
 
@@ -116,23 +129,36 @@ export class AgentSessionService {
     return this.store.hookExecutions.list(sessionId, page);
   }
 
+  /** A turn that would start over a budget is refused; the agent stops one that crosses the session's (max_budget_usd). */
+  private async checkBudgets(session: Session) {
+    const sessionBudget = session.sdkOptions.max_budget_usd;
+    if (sessionBudget !== undefined && session.totalCostUsd >= sessionBudget) {
+      throw new DomainError('BUDGET_EXCEEDED', `The session has used its budget of $${sessionBudget} ($${session.totalCostUsd.toFixed(4)} spent)`);
+    }
+    if (this.budgets.dailyUserUsd !== undefined) {
+      const midnight = new Date(this.clock.now());
+      midnight.setUTCHours(0, 0, 0, 0);
+      const spent = await this.store.messages.costSince(session.userId, midnight);
+      if (spent >= this.budgets.dailyUserUsd) {
+        throw new DomainError('BUDGET_EXCEEDED', `Today's budget of $${this.budgets.dailyUserUsd} is used ($${spent.toFixed(4)} spent); it resets at 00:00 UTC`);
+      }
+    }
+  }
+
   private async claimTurn(session: Session): Promise<Session> {
     if (session.status === 'processing' || session.status === 'waiting' || session.status === 'connecting') {
       throw new DomainError('SESSION_BUSY', 'The session is already processing a message');
     }
     if (!acceptsMessages(session.status)) throw new DomainError('SESSION_NOT_ACCEPTING', `A ${session.status} session does not accept messages`);
     const to = session.status === 'created' ? 'connecting' : 'processing';
-    const claimed = await this.store.sessions.transition(session.id, [session.status], to, session.startedAt ? {} : { startedAt: this.clock.now() });
+    const claimed = await this.store.sessions.transition(session.id, [session.status], to, { runnerId: this.runnerId, ...(session.startedAt ? {} : { startedAt: this.clock.now() }) });
     if (!claimed) throw new DomainError('SESSION_BUSY', 'The session is already processing a message');
     await this.events.emit(session.id, 'status', { status: to });
     return claimed;
   }
 
   private async runTurn(session: Session, text: string): Promise<TurnSummary> {
-    const makeGate = () =>
-      new SessionToolGate(this.store, { id: session.id, userId: session.userId, options: session.sdkOptions }, async (check, reason) => {
-        await this.events.emit(session.id, 'permission_denied', { tool_use_id: check.toolUseId, tool_name: check.toolName, reason });
-      });
+    const makeGate = () => new SessionToolGate(this.store, { id: session.id, userId: session.userId, options: session.sdkOptions }, this.approvals, this.gateEvents(session.id));
     const recorder = new TurnRecorder(
       this.store,
       this.events,
@@ -145,15 +171,22 @@ export class AgentSessionService {
     );
     try {
       await recorder.recordUserMessage(text);
-      const agent = await this.pool.acquire(session, makeGate);
-      if (session.status === 'connecting') {
-        await this.moveStatus(session.id, ['connecting'], 'active');
-        await this.moveStatus(session.id, ['active'], 'processing');
+      const lease = await this.pool.lease(session, makeGate);
+      try {
+        if (session.status === 'connecting') {
+          await this.moveStatus(session.id, ['connecting'], 'active');
+          await this.moveStatus(session.id, ['active'], 'processing');
+        }
+        await lease.agent.handle.runTurn(text, recorder.record);
+      } finally {
+        lease.release();
       }
-      await agent.handle.runTurn(text, recorder.record);
       const summary = recorder.summary!;
       const wasInterrupted = this.interrupted.has(session.id);
       if (wasInterrupted) summary.stop_reason = 'interrupted';
+      if (summary.stop_reason === 'error_max_budget_usd') {
+        await this.events.emit(session.id, 'error', { error_code: 'BUDGET_EXCEEDED', detail: 'The turn was stopped: the session reached its max_budget_usd' });
+      }
       await this.finishTurn(session.id, summary.is_error && !wasInterrupted ? summary.content : null);
       if (summary.is_error && !wasInterrupted && summary.stop_reason === 'success') {
         await this.events.emit(session.id, 'error', { error_code: 'MODEL_ERROR', detail: summary.content });
@@ -166,22 +199,76 @@ export class AgentSessionService {
     }
   }
 
+  private gateEvents(sessionId: string): GateEvents {
+    return {
+      denied: async (check, reason) => void (await this.events.emit(sessionId, 'permission_denied', { tool_use_id: check.toolUseId, tool_name: check.toolName, reason })),
+      waiting: async (requestId, check) => {
+        await this.moveStatus(sessionId, ['processing'], 'waiting');
+        await this.events.emit(sessionId, 'permission_request', { request_id: requestId, tool_use_id: check.toolUseId, tool_name: check.toolName, tool_input: check.input });
+      },
+      decided: async (requestId, check, decision, decidedBy) => {
+        await this.events.emit(sessionId, 'permission_decision', { request_id: requestId, tool_use_id: check.toolUseId, tool_name: check.toolName, decision, decided_by: decidedBy });
+        await this.moveStatus(sessionId, ['waiting'], 'processing').catch(() => undefined);
+      },
+    };
+  }
+
+  /** A human's answer to a parked tool call; the first answer wins. Viewers cannot answer. */
+  async answerPermission(actor: Actor, sessionId: string, requestId: string, answer: { decision: 'allow' | 'deny'; message?: string | undefined }) {
+    await this.sessions.getWritable(actor, sessionId);
+    const reason = answer.message ?? (answer.decision === 'allow' ? 'allowed by a user' : 'denied by a user');
+    this.approvals.answer(sessionId, requestId, { decision: answer.decision, reason, decidedBy: actor.userId });
+    return { request_id: requestId, decision: answer.decision, decided_by: actor.userId };
+  }
+
   private async finishTurn(sessionId: string, errorMessage: string | null) {
-    const back = await this.store.sessions.transition(sessionId, ['processing', 'connecting'], 'active', { errorMessage });
+    const back = await this.store.sessions.transition(sessionId, ['processing', 'waiting', 'connecting'], 'active', { errorMessage });
     if (back) await this.events.emit(sessionId, 'status', { status: 'active' });
   }
 
   /** Any failure ends the turn: the error is recorded, the process dropped, the session accepts messages again. */
   private async failTurn(sessionId: string, error: unknown): Promise<never> {
-    const interrupted = this.interrupted.has(sessionId);
-    const code = interrupted ? 'TURN_INTERRUPTED' : 'AGENT_ERROR';
-    const detail = interrupted ? 'The turn was interrupted and the agent stopped' : `The agent failed: ${error instanceof Error ? error.message : String(error)}`;
+    const failure = this.interrupted.has(sessionId)
+      ? new DomainError('TURN_INTERRUPTED', 'The turn was interrupted and the agent stopped')
+      : error instanceof DomainError
+        ? error
+        : new DomainError('AGENT_ERROR', `The agent failed: ${error instanceof Error ? error.message : String(error)}`);
     await this.pool.release(sessionId);
-    await this.store.messages.insert({ sessionId, messageType: 'error', content: { error_code: code, detail } });
+    await this.recordFailure(sessionId, failure);
+    throw failure;
+  }
+
+  private async recordFailure(sessionId: string, failure: DomainError) {
+    await this.store.messages.insert({ sessionId, messageType: 'error', content: { error_code: failure.code, detail: failure.message } });
     await this.store.sessions.addTotals(sessionId, { messages: 1 });
-    await this.events.emit(sessionId, 'error', { error_code: code, detail });
-    await this.finishTurn(sessionId, detail);
-    throw new DomainError(code, detail);
+    await this.events.emit(sessionId, 'error', { error_code: failure.code, detail: failure.message });
+    await this.finishTurn(sessionId, failure.message);
+  }
+
+  /**
+   * At start-up: turns that were running when the server died cannot finish. Their sessions are
+   * marked interrupted and accept messages again; the conversation resumes from the transcript.
+   */
+  async recoverInterruptedTurns(): Promise<number> {
+    const stuck = await this.store.sessions.findByStatus(['connecting', 'processing', 'waiting'], this.runnerId);
+    for (const session of stuck) {
+      await this.recordFailure(session.id, new DomainError('TURN_INTERRUPTED', 'The server stopped during this turn; it was interrupted. Send the message again to continue.'));
+    }
+    return stuck.length;
+  }
+
+  /** SIGTERM: no new turns; running ones get `graceMs` to finish, then are interrupted; then every agent stops. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const turns = [...this.running.values()];
+    if (!(await settlesWithin(Promise.allSettled(turns), graceMs))) {
+      for (const sessionId of this.running.keys()) {
+        this.interrupted.add(sessionId);
+        await this.pool.get(sessionId)?.handle.interrupt().catch(() => undefined);
+      }
+      await settlesWithin(Promise.allSettled(turns), INTERRUPT_GRACE_MS);
+    }
+    await this.pool.closeAll();
   }
 
   private async moveStatus(sessionId: string, from: SessionStatus[], to: SessionStatus): Promise<Session> {
@@ -193,14 +280,4 @@ export class AgentSessionService {
     await this.events.emit(sessionId, 'status', { status: to });
     return moved;
   }
-}
-
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(
-      () => resolve(true),
-      () => resolve(true),
-    ).finally(() => clearTimeout(timer));
-  });
 }

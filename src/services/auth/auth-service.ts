@@ -39,13 +39,7 @@ export class AuthService {
     return this.store.transaction(async (repos) => {
       if (await repos.users.findByEmail(input.email)) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
       if (await repos.users.findByUsername(input.username)) throw new DomainError('USERNAME_TAKEN', 'This username is taken');
-      const user = await repos.users
-        .insert({ email: input.email, username: input.username, fullName: input.full_name ?? null, passwordHash, role, maxConcurrentSessions: this.defaults.maxConcurrentSessions })
-        .catch((error: unknown) => {
-          // Two registrations racing past the checks: the unique index decides.
-          if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN', 'An account with this email or username already exists');
-          throw error;
-        });
+      const user = await repos.users.insert({ email: input.email, username: input.username, fullName: input.full_name ?? null, passwordHash, role, maxConcurrentSessions: this.defaults.maxConcurrentSessions });
       await repos.audit.insert({ eventType: 'user.registered', category: 'authentication', userId: user.id, resourceType: 'user', resourceId: user.id, ...origin, details: { role } });
       return user;
     });
@@ -125,9 +119,4 @@ export class AuthService {
       expires_in: this.tokens.accessTtlSeconds,
     };
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
-  return code === '23505';
 }

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { newUser, startServer, type TestServer } from '../support/server.ts';
+
+// A plain scripted turn costs about $0.044 at the default model's list price.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ env: { AGENTD_USER_DAILY_BUDGET_USD: '0.12' } });
+});
+afterAll(() => server.close());
+
+test("a turn that crosses the session's max_budget_usd is stopped, and the next one is refused with 402", async () => {
+  const alice = await newUser(server.url);
+  const session = (await alice.post('/api/v1/sessions', { sdk_options: { max_budget_usd: 0.05, allowed_tools: ['Write'] } })).body;
+  expect((await alice.post(`/api/v1/sessions/${session.id}/query`, { message: 'cheap' })).status).toBe(200);
+  const crossing = await alice.post(`/api/v1/sessions/${session.id}/query`, {
+    message: '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}',
+  });
+  expect(crossing.status).toBe(200);
+  expect(crossing.body.stop_reason).toBe('error_max_budget_usd');
+  expect(crossing.body.tool_calls.length).toBeLessThan(3);
+  const refused = await alice.post(`/api/v1/sessions/${session.id}/query`, { message: 'more?' });
+  expect(refused.status).toBe(402);
+  expect(refused.body.error_code).toBe('BUDGET_EXCEEDED');
+  expect((await alice.get(`/api/v1/sessions/${session.id}`)).body.status).toBe('active');
+});
+
+test("once a user's daily budget is spent, their turns are refused in every session", async () => {
+  const alice = await newUser(server.url);
+  const first = (await alice.post('/api/v1/sessions', {})).body;
+  let status = 200;
+  for (let i = 0; i < 5 && status === 200; i++) status = (await alice.post(`/api/v1/sessions/${first.id}/query`, { message: `turn ${i}` })).status;
+  expect(status).toBe(402);
+  const other = (await alice.post('/api/v1/sessions', {})).body;
+  const refused = await alice.post(`/api/v1/sessions/${other.id}/query`, { message: 'elsewhere' });
+  expect(refused.status).toBe(402);
+  expect(refused.body.error_code).toBe('BUDGET_EXCEEDED');
+  // Another user's budget is their own.
+  const bob = await newUser(server.url);
+  const bobs = (await bob.post('/api/v1/sessions', {})).body;
+  expect((await bob.post(`/api/v1/sessions/${bobs.id}/query`, { message: 'mine' })).status).toBe(200);
+});
