@@ -80,6 +80,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     idleMs: config.AGENTD_AGENT_IDLE_SECONDS * 1000,
     maxWaiting: config.AGENTD_AGENT_QUEUE_SIZE,
     waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
+    maxPrewarmed: config.AGENTD_PREWARM_AGENTS,
   }), events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
     dailyUserUsd: config.AGENTD_USER_DAILY_BUDGET_USD,
   });

@@ -38,6 +38,7 @@ export const configSchema = z.object({
   AGENTD_AGENT_IDLE_SECONDS: positiveInt.default(600),
   AGENTD_AGENT_QUEUE_SIZE: z.coerce.number().int().min(0).default(32),
   AGENTD_AGENT_QUEUE_WAIT_SECONDS: positiveInt.default(30),
+  AGENTD_PREWARM_AGENTS: z.coerce.number().int().min(0).default(0),
   AGENTD_PERMISSION_TIMEOUT_SECONDS: positiveInt.default(300),
   AGENTD_USER_DAILY_BUDGET_USD: optionalString.pipe(z.coerce.number<string | undefined>().positive().optional()),
   AGENTD_AGENT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),

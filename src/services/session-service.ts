@@ -14,13 +14,15 @@ export interface CreateSessionInput {
   sdk_options?: SdkOptions | undefined;
 }
 
-/** Stops whatever runs a session's agent; wired in by the container once agents exist. */
-export interface AgentStopper {
+/** What runs sessions' agents; wired in by the container once agents exist. */
+export interface SessionAgents {
+  /** Starts the new session's agent ahead of its first message, when pre-warming is on. */
+  prewarm(session: Session): void;
   stop(sessionId: string): Promise<void>;
 }
 
 export class SessionService {
-  private agents: AgentStopper = { stop: async () => undefined };
+  private agents: SessionAgents = { prewarm: () => undefined, stop: async () => undefined };
 
   constructor(
     private readonly store: Store,
@@ -28,7 +30,7 @@ export class SessionService {
     private readonly clock: Clock,
   ) {}
 
-  attachAgents(agents: AgentStopper) {
+  attachAgents(agents: SessionAgents) {
     this.agents = agents;
   }
 
@@ -38,7 +40,7 @@ export class SessionService {
     const id = randomUUID();
     const workingDirectoryPath = await this.storage.createWorkingDirectory(id);
     try {
-      return await this.store.transaction(async (repos) => {
+      const session = await this.store.transaction(async (repos) => {
         await this.reserveQuota(repos, actor);
         const session = await repos.sessions.insert({
           id,
@@ -53,6 +55,8 @@ export class SessionService {
         await repos.audit.insert(auditOf(actor, { eventType: 'session.created', category: 'session', resourceType: 'session', resourceId: id, details: { mode: session.mode, is_fork: session.isFork } }));
         return session;
       });
+      this.agents.prewarm(session);
+      return session;
     } catch (error) {
       await this.storage.removeWorkingDirectory(id);
       if (error instanceof DomainError && error.code === 'QUOTA_EXCEEDED') {

@@ -57,3 +57,23 @@ test('past the waiting queue, a turn is refused with 503 AGENT_CAPACITY and Retr
     await small.close();
   }
 });
+
+test('with pre-warming, a new session has its agent before the first message, and the first turn uses it', async () => {
+  const warm = await startServer({ env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'k', AGENTD_PREWARM_AGENTS: '1' } });
+  try {
+    const alice = await newUser(warm.url);
+    const session = (await alice.post('/api/v1/sessions', {})).body;
+    for (let i = 0; i < 200 && warm.container.runtime.livePids().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const [prewarmed] = warm.container.runtime.livePids();
+    expect(prewarmed).toBeDefined();
+    expect(model.requests.some((r) => r.sessionId === session.id)).toBe(false);
+    const turn = await alice.post(`/api/v1/sessions/${session.id}/query`, { message: 'first' });
+    expect(turn.body.content).toBe('echo: first');
+    expect(warm.container.runtime.livePids()).toEqual([prewarmed]);
+    // The first agent is in use now, so the next new session gets a pre-warmed agent of its own.
+    const second = (await alice.post('/api/v1/sessions', {})).body;
+    expect((await alice.post(`/api/v1/sessions/${second.id}/query`, { message: 'second' })).body.content).toBe('echo: second');
+  } finally {
+    await warm.close();
+  }
+});

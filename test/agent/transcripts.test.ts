@@ -52,16 +52,17 @@ test('after a restart that lost the local agent files, a session resumes with it
   expect(existsSync(path.join(dataDir, 'agents', alice.userId, 'config', 'projects'))).toBe(false);
 });
 
-test('a server killed mid-turn: the next turn knows what the killed turn\'s tools did', async () => {
+// Two server processes, each creating its own embedded database: a longer timeout.
+test("a server killed mid-turn: the next turn, on another machine, knows what the killed turn's tools did", async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agentd-transcripts-'));
-  const env = {
+  const serverEnv = {
     AGENTD_DATA_DIR: dataDir,
     ANTHROPIC_BASE_URL: model.url,
     ANTHROPIC_API_KEY: 'k',
     JWT_SECRET: 'transcripts-test-secret-transcripts-test-0',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
-  const first = await startServerProcess(env);
+  const first = await startServerProcess(serverEnv);
   let second: Awaited<ReturnType<typeof startServerProcess>> | undefined;
   try {
     const alice = await newUser(first.url);
@@ -69,7 +70,8 @@ test('a server killed mid-turn: the next turn knows what the killed turn\'s tool
     expect((await alice.post(`/api/v1/sessions/${session.id}/query`, { message: 'the code is 4711' })).status).toBe(200);
     const file = path.join(session.working_directory_path, 'mid-turn.txt');
     void alice.post(`/api/v1/sessions/${session.id}/query`, { message: `!tool Write {"file_path":"${file}","content":"written"}\n!delay 30000\n!text too late` }).catch(() => undefined);
-    // The agent asks the model again only once the tool's result is in its transcript.
+    // The agent asks the model again (and waits 30 s) only once the tool's result is in its transcript;
+    // the half second is for that line to reach the database.
     for (let i = 0; i < 300 && model.requests.filter((r) => r.sessionId === session.id).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(file)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
@@ -78,7 +80,7 @@ test('a server killed mid-turn: the next turn knows what the killed turn\'s tool
     // The next turn runs elsewhere: nothing of the agent's own files is left to fall back on.
     await rm(path.join(dataDir, 'agents'), { recursive: true, force: true });
 
-    second = await startServerProcess(env);
+    second = await startServerProcess(serverEnv);
     const turn = await client(second.url, alice.token).post(`/api/v1/sessions/${session.id}/query`, { message: 'what did you write?' });
     expect(turn.status).toBe(200);
     expect(JSON.stringify(lastRequestOf(session.id)?.body.messages)).toContain('the code is 4711');
@@ -91,7 +93,7 @@ test('a server killed mid-turn: the next turn knows what the killed turn\'s tool
     await second?.exited;
     await rm(dataDir, { recursive: true, force: true });
   }
-});
+}, 120_000);
 
 test("the SDK's store: one conversation per id whatever the working directory, subagent transcripts under it", async () => {
   const store = createStore(await testDatabase());

@@ -14,12 +14,16 @@ export interface PoolLimits {
   maxWaiting: number;
   /** How long a turn waits for a slot before it is refused. */
   waitMs: number;
+  /** New sessions' agents started ahead of their first message, at most (0: off). */
+  maxPrewarmed: number;
 }
 
 interface LiveAgent {
   handle: AgentHandle;
   gate: SessionToolGate;
   busy: boolean;
+  /** Started ahead of a first turn that has not come yet. */
+  prewarmed: boolean;
   lastUsed: number;
 }
 
@@ -40,6 +44,7 @@ interface Waiter {
 export class AgentPool {
   private readonly live = new Map<string, LiveAgent>();
   private opening = 0;
+  private readonly prewarming = new Map<string, Promise<LiveAgent>>();
   /** Processes on their way out still hold their slot until they are gone. */
   private closing = 0;
   private readonly waiters: Waiter[] = [];
@@ -56,6 +61,8 @@ export class AgentPool {
 
   /** The session's live agent, marked busy until `release()`: started, resumed or waited for as needed. */
   async lease(session: Session, makeGate: () => SessionToolGate): Promise<Lease> {
+    // A first message that arrives while its agent is still pre-warming waits for that agent.
+    await this.prewarming.get(session.id)?.catch(() => undefined);
     let agent = this.live.get(session.id);
     if (agent && !agent.handle.alive) {
       this.live.delete(session.id);
@@ -63,6 +70,7 @@ export class AgentPool {
     }
     if (!agent) agent = await this.start(session, makeGate);
     agent.busy = true;
+    agent.prewarmed = false;
     agent.lastUsed = this.clock.now().getTime();
     const leased = agent;
     return {
@@ -73,6 +81,29 @@ export class AgentPool {
         this.wakeOne();
       },
     };
+  }
+
+  /**
+   * Starts a session's agent before its first turn, so that turn skips the cold start. Only into
+   * a free slot, and at most `maxPrewarmed` unused ones: pre-warming never evicts or queues.
+   */
+  async prewarm(session: Session, makeGate: () => SessionToolGate): Promise<void> {
+    const unused = [...this.live.values()].filter((a) => a.prewarmed).length;
+    if (unused + this.opening >= this.limits.maxPrewarmed || this.live.has(session.id)) return;
+    if (this.live.size + this.opening + this.closing >= this.limits.maxLive || this.prewarming.has(session.id)) return;
+    this.opening += 1;
+    const starting = this.open(session, makeGate).then((agent) => {
+      agent.busy = false;
+      agent.prewarmed = true;
+      return agent;
+    });
+    this.prewarming.set(session.id, starting);
+    try {
+      await starting;
+    } finally {
+      this.opening -= 1;
+      this.prewarming.delete(session.id);
+    }
   }
 
   get(sessionId: string): { handle: AgentHandle; gate: SessionToolGate } | undefined {
@@ -101,17 +132,21 @@ export class AgentPool {
   private async start(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
     await this.reserveSlot();
     try {
-      const gate = makeGate();
-      const handle = await this.runtime.open(
-        { sessionId: session.id, userId: session.userId, cwd: session.workingDirectoryPath, conversation: await this.conversationOf(session), options: session.sdkOptions },
-        gate,
-      );
-      const agent: LiveAgent = { handle, gate, busy: true, lastUsed: this.clock.now().getTime() };
-      this.live.set(session.id, agent);
-      return agent;
+      return await this.open(session, makeGate);
     } finally {
       this.opening -= 1;
     }
+  }
+
+  private async open(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
+    const gate = makeGate();
+    const handle = await this.runtime.open(
+      { sessionId: session.id, userId: session.userId, cwd: session.workingDirectoryPath, conversation: await this.conversationOf(session), options: session.sdkOptions },
+      gate,
+    );
+    const agent: LiveAgent = { handle, gate, busy: true, prewarmed: false, lastUsed: this.clock.now().getTime() };
+    this.live.set(session.id, agent);
+    return agent;
   }
 
   /** Takes a slot for a new process: a free one, an idle one's, or one that frees up while waiting. */

@@ -96,6 +96,11 @@ export class AgentSessionService {
     return fork;
   }
 
+  prewarm(session: Session): void {
+    if (this.draining) return;
+    void this.pool.prewarm(session, () => this.gateFor(session)).catch(() => undefined);
+  }
+
   /** Stops a session's agent process (terminate, delete). */
   async stop(sessionId: string): Promise<void> {
     if (this.running.has(sessionId)) this.interrupted.add(sessionId);
@@ -158,7 +163,7 @@ export class AgentSessionService {
   }
 
   private async runTurn(session: Session, text: string): Promise<TurnSummary> {
-    const makeGate = () => new SessionToolGate(this.store, { id: session.id, userId: session.userId, options: session.sdkOptions }, this.approvals, this.gateEvents(session.id));
+    const makeGate = () => this.gateFor(session);
     const recorder = new TurnRecorder(
       this.store,
       this.events,
@@ -197,6 +202,10 @@ export class AgentSessionService {
       if (error instanceof DomainError && error.code === 'MODEL_ERROR') throw error;
       return this.failTurn(session.id, error);
     }
+  }
+
+  private gateFor(session: Session): SessionToolGate {
+    return new SessionToolGate(this.store, { id: session.id, userId: session.userId, options: session.sdkOptions }, this.approvals, this.gateEvents(session.id));
   }
 
   private gateEvents(sessionId: string): GateEvents {
