@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './api/errors.ts';
 import { registerMetrics } from './api/metrics.ts';
+import { adminRoutes } from './api/routes/admin.ts';
 import { auditRoutes } from './api/routes/audit.ts';
 import { authRoutes } from './api/routes/auth.ts';
 import { opsRoutes } from './api/routes/ops.ts';
@@ -20,6 +21,7 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
     // Keep a caller's request id when it is sane, so logs line up across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -51,5 +53,6 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   await app.register(sessionAgentRoutes(container.auth, container.agents, container.events), { prefix: '/api/v1/sessions' });
   await app.register(sessionStreamRoute(container), { prefix: '/api/v1/sessions' });
   await app.register(auditRoutes(container.auth, container.audit), { prefix: '/api/v1/audit-logs' });
+  await app.register(adminRoutes(container.auth, container.admin), { prefix: '/api/v1/admin' });
   return app;
 }

@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './db/connection.ts';
 import { createStore } from './db/store.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
 import type { Store } from './ports/repositories.ts';
+import { AdminService } from './services/admin-service.ts';
 import { AuditService } from './services/audit-service.ts';
 import { AuthService } from './services/auth/auth-service.ts';
 import { TokenSigner } from './services/auth/tokens.ts';
@@ -31,6 +32,7 @@ export interface Container {
   readonly auth: AuthService;
   readonly sessions: SessionService;
   readonly audit: AuditService;
+  readonly admin: AdminService;
   readonly agents: AgentSessionService;
   readonly events: SessionEventLog;
   readonly runtime: AgentRuntime;
@@ -61,6 +63,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const auth = new AuthService(store, tokens, clock, { maxConcurrentSessions: config.AGENTD_MAX_SESSIONS_PER_USER });
   const sessions = new SessionService(store, storage, clock);
   const audit = new AuditService(store.audit);
+  const admin = new AdminService(store, storage);
 
   const model = await resolveModelEndpoint(config, logger);
   closers.push(() => model.close());
@@ -72,7 +75,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     transcripts: store.transcripts,
     log: logger,
   });
-  const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL) : new InProcessEventBus();
+  const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis event bus error')) : new InProcessEventBus();
   const events = new SessionEventLog(store, bus, clock);
   const runnerId = await persistentSecret(dataDir, 'instance', undefined, () => undefined);
   const agents = new AgentSessionService(store, sessions, new AgentPool(runtime, store, clock, {
@@ -104,6 +107,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     auth,
     sessions,
     audit,
+    admin,
     agents,
     events,
     runtime,

@@ -9,9 +9,12 @@ export class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<(event: SessionEvent) => void>>();
 
-  constructor(url: string) {
+  constructor(url: string, onError: (error: Error) => void) {
     this.publisher = new Redis(url, { maxRetriesPerRequest: 2 });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: 2 });
+    // ioredis reconnects by itself; without a listener every failed attempt is an unhandled error.
+    this.publisher.on('error', onError);
+    this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, payload: string) => {
       const handlers = this.handlers.get(channel);
       if (!handlers) return;

@@ -4,7 +4,7 @@ import type { SdkOptions } from '../domain/entities.ts';
 export type Conversation =
   | { kind: 'new'; id: string }
   | { kind: 'resume'; id: string }
-  | { kind: 'fork'; id: string; fromId: string; fromCwd: string };
+  | { kind: 'fork'; id: string; fromId: string };
 
 export interface AgentSpec {
   sessionId: string;

@@ -37,6 +37,7 @@ export interface UserRepository {
   findByUsername(username: string): Promise<User | undefined>;
   /** Takes a row lock on the user until the transaction ends: serialises per-user quota checks. */
   lockById(id: string): Promise<User | undefined>;
+  update(id: string, patch: Partial<Pick<User, 'role' | 'isActive' | 'maxConcurrentSessions' | 'maxStorageMb'>>): Promise<User | undefined>;
   touchLogin(id: string, at: Date): Promise<void>;
   list(page: PageRequest): Promise<Page<User>>;
   count(): Promise<number>;

@@ -47,3 +47,14 @@ test('a follow-up turn reuses the live agent and carries the conversation', asyn
   const after = (await alice.get(`/api/v1/sessions/${session.id}`)).body;
   expect(after.total_messages).toBe(6);
 });
+
+test('a tool that prints a NUL byte is recorded (as U+FFFD), not lost to a database error', async () => {
+  const alice = await newUser(server.url);
+  const session = (await alice.post('/api/v1/sessions', { sdk_options: { allowed_tools: ['Bash'] } })).body;
+  const turn = await alice.post(`/api/v1/sessions/${session.id}/query`, { message: String.raw`!tool Bash {"command":"printf 'x\\0y'"}` });
+  expect(turn.status).toBe(200);
+  const calls = (await alice.get(`/api/v1/sessions/${session.id}/tool-calls`)).body;
+  expect(calls.items[0].status).toBe('success');
+  expect(JSON.stringify(calls.items[0].output)).toContain('x\uFFFDy');
+  expect((await alice.get(`/api/v1/sessions/${session.id}`)).body.status).toBe('active');
+});

@@ -21,7 +21,7 @@ const auditSchema = z.object({
 
 export function auditRoutes(auth: AuthService, audit: AuditService): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/', {
+    app.get('', {
       preHandler: requireAuth(auth),
       schema: {
         tags: ['audit'],

@@ -11,7 +11,7 @@ export function sessionRoutes(auth: AuthService, sessions: SessionService): Fast
   return async (app) => {
     app.addHook('preHandler', requireAuth(auth));
 
-    app.post('/', {
+    app.post('', {
       schema: {
         tags: ['sessions'],
         summary: 'Create a session (quota: concurrent live sessions per user)',
@@ -28,7 +28,7 @@ export function sessionRoutes(auth: AuthService, sessions: SessionService): Fast
       handler: async (request, reply) => reply.status(201).send(presentSession(await sessions.create(request.actor, request.body))),
     });
 
-    app.get('/', {
+    app.get('', {
       schema: {
         tags: ['sessions'],
         summary: 'List sessions (own; all for admins)',

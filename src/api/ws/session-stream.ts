@@ -9,6 +9,7 @@ import type { AuthService } from '../../services/auth/auth-service.ts';
 import type { SessionEventLog } from '../../services/session-events.ts';
 import type { SessionService } from '../../services/session-service.ts';
 import { requireAuth } from '../auth-guard.ts';
+import { errorBody } from '../errors.ts';
 
 /** A client this far behind is dropped rather than let it hold the server's memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -43,21 +44,21 @@ export function sessionStreamRoute({ auth, sessions, agents, events }: Deps): Fa
       params: z.object({ id: z.uuid() }),
       querystring: z.object({ token: z.string().optional(), after_seq: z.coerce.number().int().min(0).optional() }),
     };
-    app.get(
-      '/:id/stream',
-      {
-        websocket: true,
-        schema,
-        // Both run before the upgrade, so a bad token or someone else's session is a plain 401/404.
-        preHandler: [requireAuth(auth, { allowQueryToken: true }), async (request) => void (await sessions.get(request.actor, (request.params).id))],
-      },
-      (socket, request) => {
+    app.route({
+      method: 'GET',
+      url: '/:id/stream',
+      schema,
+      // Both run before the upgrade, so a bad token or someone else's session is a plain 401/404.
+      preHandler: [requireAuth(auth, { allowQueryToken: true }), async (request) => void (await sessions.get(request.actor, (request.params).id))],
+      handler: async (request, reply) =>
+        reply.status(426).header('upgrade', 'websocket').send(errorBody(request, 'UPGRADE_REQUIRED', 'This endpoint speaks WebSocket: connect with an Upgrade request')),
+      wsHandler: (socket, request) => {
         const { id } = request.params;
         const { after_seq } = request.query as { after_seq?: number };
         const stream = new ClientStream(socket, id, request.actor, agents, events, (error) => request.log.warn({ err: error }, 'websocket stream error'));
         stream.start(after_seq);
       },
-    );
+    });
   };
 }
 

@@ -3,11 +3,12 @@ import type { AuditLog } from '../../domain/entities.ts';
 import type { AuditRepository } from '../../ports/repositories.ts';
 import type { Db } from '../connection.ts';
 import { auditLogs } from '../schema.ts';
+import { storableJson } from '../json.ts';
 import { paged } from './page.ts';
 
 export function auditRepository(db: Db): AuditRepository {
   return {
-    insert: async (entry) => void (await db.insert(auditLogs).values({ ...entry, details: entry.details ?? {} })),
+    insert: async (entry) => void (await db.insert(auditLogs).values({ ...entry, details: storableJson(entry.details ?? {}) })),
     list: (filter, page) => {
       const conditions: SQL[] = [];
       if (filter.userId) conditions.push(eq(auditLogs.userId, filter.userId));

@@ -9,6 +9,7 @@ import type {
 } from '../../ports/repositories.ts';
 import type { Db } from '../connection.ts';
 import { isUniqueViolation } from '../errors.ts';
+import { storableJson } from '../json.ts';
 import { hookExecutions, messages, permissionDecisions, sessionEvents, sessions, toolCalls } from '../schema.ts';
 import { paged } from './page.ts';
 
@@ -25,7 +26,7 @@ export function messageRepository(db: Db): MessageRepository {
     insert: async (message) => {
       // One turn at a time per session, so the next number is free; the unique key guards the rest.
       const next = sql<number>`(select coalesce(max(${messages.sequenceNumber}), 0) + 1 from ${messages} where ${messages.sessionId} = ${message.sessionId})`;
-      const rows = await db.insert(messages).values({ ...message, sequenceNumber: next }).returning();
+      const rows = await db.insert(messages).values({ ...message, content: storableJson(message.content), sequenceNumber: next }).returning();
       return rows[0] as Message;
     },
     list: (sessionId, page) => {
@@ -41,8 +42,8 @@ export function toolCallRepository(db: Db): ToolCallRepository {
     upsertStarted: async (call) => {
       const rows = await db
         .insert(toolCalls)
-        .values({ ...call, status: 'running' })
-        .onConflictDoUpdate({ target: [toolCalls.sessionId, toolCalls.toolUseId], set: { input: call.input } })
+        .values({ ...call, input: storableJson(call.input), status: 'running' })
+        .onConflictDoUpdate({ target: [toolCalls.sessionId, toolCalls.toolUseId], set: { input: storableJson(call.input) } })
         .returning();
       return rows[0] as ToolCall;
     },
@@ -51,6 +52,8 @@ export function toolCallRepository(db: Db): ToolCallRepository {
         .update(toolCalls)
         .set({
           ...result,
+          output: storableJson(result.output),
+          errorMessage: result.errorMessage && storableJson(result.errorMessage),
           durationMs: sql`greatest(0, (extract(epoch from ${result.completedAt.toISOString()}::timestamptz - ${toolCalls.createdAt}) * 1000)::int)`,
         })
         .where(and(eq(toolCalls.sessionId, sessionId), eq(toolCalls.toolUseId, toolUseId)))
@@ -69,7 +72,7 @@ export function toolCallRepository(db: Db): ToolCallRepository {
 
 export function permissionDecisionRepository(db: Db): PermissionDecisionRepository {
   return {
-    insert: async (decision) => (await db.insert(permissionDecisions).values(decision).returning())[0] as PermissionDecision,
+    insert: async (decision) => (await db.insert(permissionDecisions).values({ ...decision, input: storableJson(decision.input) }).returning())[0] as PermissionDecision,
     list: (sessionId, page) => {
       const where = eq(permissionDecisions.sessionId, sessionId);
       const rows = db.select().from(permissionDecisions).where(where).orderBy(asc(permissionDecisions.createdAt)).offset(page.skip).limit(page.limit);
@@ -80,7 +83,7 @@ export function permissionDecisionRepository(db: Db): PermissionDecisionReposito
 
 export function hookExecutionRepository(db: Db): HookExecutionRepository {
   return {
-    insert: async (row) => void (await db.insert(hookExecutions).values(row)),
+    insert: async (row) => void (await db.insert(hookExecutions).values({ ...row, details: storableJson(row.details) })),
     list: (sessionId, page) => {
       const where = eq(hookExecutions.sessionId, sessionId);
       const rows = db
@@ -102,7 +105,7 @@ export function sessionEventRepository(db: Db): SessionEventRepository {
       try {
         await db.execute(sql`
           with stored as (
-            insert into ${sessionEvents} (session_id, seq, event) values (${sessionId}, ${seq}, ${JSON.stringify(event)}::jsonb) returning seq
+            insert into ${sessionEvents} (session_id, seq, event) values (${sessionId}, ${seq}, ${JSON.stringify(storableJson(event))}::jsonb) returning seq
           )
           update ${sessions} set last_seq = greatest(${sessions.lastSeq}, stored.seq) from stored where ${sessions.id} = ${sessionId}`);
         return true;

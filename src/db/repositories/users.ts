@@ -23,6 +23,7 @@ export function userRepository(db: Db): UserRepository {
     findByEmail: async (email) => first(await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`)),
     findByUsername: async (username) => first(await db.select().from(users).where(sql`lower(${users.username}) = lower(${username})`)),
     lockById: async (id) => first(await db.select().from(users).where(eq(users.id, id)).for('update')),
+    update: async (id, patch) => first(await db.update(users).set({ ...patch, updatedAt: new Date() }).where(eq(users.id, id)).returning()),
     touchLogin: async (id, at) => void (await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id))),
     list: (page) => paged(db, users, undefined, page, db.select().from(users).orderBy(users.createdAt).offset(page.skip).limit(page.limit)),
     count: async () => (await db.$count(users)),

@@ -220,7 +220,7 @@ export class AgentPool {
     if (session.agentSessionId) return { kind: 'resume', id: session.agentSessionId };
     if (session.isFork && session.parentSessionId) {
       const parent = await this.store.sessions.findById(session.parentSessionId);
-      if (parent?.agentSessionId) return { kind: 'fork', id: session.id, fromId: parent.agentSessionId, fromCwd: parent.workingDirectoryPath };
+      if (parent?.agentSessionId) return { kind: 'fork', id: session.id, fromId: parent.agentSessionId };
     }
     return { kind: 'new', id: session.id };
   }
