@@ -1,7 +1,5 @@
-import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
-import { createContainer } from './container.ts';
-import { createLogger } from './logger.ts';
+import { startAgentd } from './server.ts';
 
 async function main() {
   let config;
@@ -14,10 +12,8 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.LOG_LEVEL);
-  const container = await createContainer(config, logger);
-  const app = await buildApp(container, logger);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  const { app, container } = await startAgentd(config);
+  const logger = app.log;
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,10 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { createContainer, type Container } from '../../src/container.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { Container } from '../../src/container.ts';
+import { startAgentd } from '../../src/server.ts';
 import { testDatabase } from './database.ts';
 
 export interface TestServer {
@@ -32,23 +31,16 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     ...options.env,
     AGENTD_DATA_DIR: dataDir,
     PORT: '0',
+    HOST: '127.0.0.1',
   });
-  const logger = createLogger(config.LOG_LEVEL);
   // A restart test reopens the PGlite files of its data dir; everything else starts from the template.
   const database = options.freshDatabase === false || config.DATABASE_URL ? undefined : await testDatabase(path.join(dataDir, 'pgdata'));
-  const container = await createContainer(config, logger, { database });
-  const app = await buildApp(container, logger);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await startAgentd(config, { database });
   return {
-    url: `http://127.0.0.1:${port}`,
-    app,
-    container,
+    ...server,
     dataDir,
     close: async ({ keepData = false } = {}) => {
-      await app.close();
-      await container.close();
+      await server.close();
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
