@@ -7,6 +7,7 @@ import type { AgentEvent, AgentHandle, AgentRuntime, AgentSpec, ToolGate, TurnOu
 import type { TranscriptRepository } from '../ports/repositories.ts';
 import { agentEnvironment, tenantDirs, type ModelEndpoint } from './environment.ts';
 import { InputQueue } from './input-queue.ts';
+import { RESUME_COPY_MAX_AGE_MS, sweepResumeCopies } from './leftovers.ts';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { AgentProcesses, killGroup } from './processes.ts';
 import { translate } from './translate.ts';
@@ -74,6 +75,7 @@ export class SdkAgentRuntime implements AgentRuntime {
   }
 
   reapOrphans(): number {
+    sweepResumeCopies(RESUME_COPY_MAX_AGE_MS);
     return this.processes.reapOrphans();
   }
 }
@@ -96,7 +98,6 @@ function hooksFor(gate: ToolGate): Options['hooks'] {
 const asRecord = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
 
 const EXIT_GRACE_MS = 3000;
-
 interface SpawnedChild {
   child?: ChildProcessWithoutNullStreams;
 }
