@@ -6,10 +6,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
-import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { createContainer, type Container } from '../src/container.ts';
-import { createLogger } from '../src/logger.ts';
+import type { Container } from '../src/container.ts';
+import { openDatabase } from '../src/db/connection.ts';
+import { startAgentd as startServer } from '../src/server.ts';
 import { withTimeout } from './sdk-direct.ts';
 
 export interface Agentd {
@@ -19,7 +19,24 @@ export interface Agentd {
   close(): Promise<void>;
 }
 
-export async function startAgentd(modelUrl: string): Promise<Agentd> {
+export interface AgentdOptions {
+  /** Extra environment for `loadConfig` (AGENTD_MAX_LIVE_AGENTS, ...), over the bench's defaults. */
+  env?: Record<string, string>;
+  /** A dump of a migrated database (`migratedDatabase()`): start-up in ~1 s instead of 5-20 s. */
+  seed?: Blob;
+}
+
+/** A migrated embedded database, dumped once so that several agentd instances start from it. */
+export async function migratedDatabase(): Promise<Blob> {
+  const database = await openDatabase({});
+  try {
+    return await database.dump!();
+  } finally {
+    await database.close();
+  }
+}
+
+export async function startAgentd(modelUrl: string, options: AgentdOptions = {}): Promise<Agentd> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'agentd-bench-'));
   // No DATABASE_URL: embedded PGlite in the data dir, as a single-machine install runs.
   const config = loadConfig({
@@ -28,24 +45,20 @@ export async function startAgentd(modelUrl: string): Promise<Agentd> {
     AGENTD_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     PORT: '0',
+    HOST: '127.0.0.1',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
     // The baseline runs with no retries; the bench opens more sessions than the default quota.
     AGENTD_AGENT_MAX_RETRIES: '0',
     AGENTD_MAX_SESSIONS_PER_USER: '100',
+    ...options.env,
   });
-  const logger = createLogger(config.LOG_LEVEL);
-  const container = await createContainer(config, logger);
-  const app = await buildApp(container, logger);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  // The same place the container would open it (the data dir's pgdata), only loaded from the seed.
+  const database = options.seed ? await openDatabase({ dataDir: path.join(dataDir, 'pgdata'), seed: options.seed }) : undefined;
+  const server = await startServer(config, { database });
   return {
-    url: `http://127.0.0.1:${port}`,
-    app,
-    container,
+    ...server,
     close: async () => {
-      await app.close();
-      await container.close();
+      await server.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -104,15 +117,26 @@ export class Api {
   }
 }
 
+export interface StreamTurn {
+  /** From sending the query frame to the `result` frame. */
+  ms: number;
+  /** From sending the query frame to the turn's first `text_delta` frame (NaN if none came). */
+  firstDeltaMs: number;
+  content: string;
+}
+
 /** A session's WebSocket stream; `turn()` sends a query frame and resolves on the `result` frame. */
 export class StreamClient {
   private waiter: { resolve: (frame: any) => void; reject: (error: Error) => void } | undefined;
+  private firstDeltaAt: number | undefined;
   frames = 0;
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
+      const at = performance.now();
       this.frames += 1;
       const frame = JSON.parse(data.toString('utf8'));
+      if (frame.type === 'text_delta' && this.waiter && this.firstDeltaAt === undefined) this.firstDeltaAt = at;
       if (frame.type === 'result' || frame.type === 'error') {
         const waiter = this.waiter;
         this.waiter = undefined;
@@ -136,15 +160,17 @@ export class StreamClient {
     return new StreamClient(socket);
   }
 
-  async turn(message: string): Promise<{ ms: number; content: string }> {
+  async turn(message: string): Promise<StreamTurn> {
     if (this.waiter) throw new Error('a turn is already running');
-    const started = performance.now();
     const done = new Promise<any>((resolve, reject) => (this.waiter = { resolve, reject }));
+    this.firstDeltaAt = undefined;
+    const started = performance.now();
     this.socket.send(JSON.stringify({ type: 'query', message }));
     const frame = await withTimeout(done, 60_000, 'agentd WebSocket turn');
     const elapsed = performance.now() - started;
     if (frame.is_error) throw new Error(`agentd turn failed: ${frame.stop_reason} ${frame.content}`);
-    return { ms: elapsed, content: frame.content as string };
+    const firstDeltaMs = this.firstDeltaAt === undefined ? NaN : this.firstDeltaAt - started;
+    return { ms: elapsed, firstDeltaMs, content: frame.content as string };
   }
 
   close(): Promise<void> {

@@ -1,26 +1,28 @@
 /**
  * npm run bench: the latency agentd adds to an agent turn, against the same turn through the
- * Agent SDK directly, both measured in this run against one scripted model server.
+ * Agent SDK directly, both measured in this run against one scripted model server; then
+ * bench/pool.ts (the agent pool: pre-warming, a cap under many sessions, idle eviction) in a
+ * process of its own, so its memory readings start clean.
  *
+ *   BENCH_ONLY=turns|pool  run one of the two (default: both, turns first)
  *   BENCH_WARM=25  warm turns per side      BENCH_COLD=4  cold first turns per side
  *   BENCH_LONG=10  warm turns per side with a ~60-word reply (one event per word in agentd)
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startModelServer, type ModelServer } from '../src/model-server/server.ts';
 import type { AgentHandle, ToolGate } from '../src/ports/agent-runtime.ts';
 import { Api, startAgentd, StreamClient, type Agentd } from './agentd.ts';
+import { closeStep, count, expectEcho, loadAverage, machine, progress, rotate } from './common.ts';
 import { installDbProbe, startCounting, stopCounting, type DbCounts } from './db-probe.ts';
 import { SdkSession, sdkOptions } from './sdk-direct.ts';
 import { latencyTable, ms, summarize, table } from './stats.ts';
 
-const count = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const N_WARM = count('BENCH_WARM', 25);
 const N_COLD = count('BENCH_COLD', 4);
 const N_LONG = count('BENCH_LONG', 10);
@@ -40,25 +42,6 @@ const openGate: ToolGate = {
   postToolUse: async () => undefined,
 };
 
-const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-function expectEcho(content: string, prompt: string) {
-  const expected = `echo: ${prompt}`;
-  if (content !== expected) throw new Error(`unexpected reply ${JSON.stringify(content.slice(0, 80))}, wanted ${JSON.stringify(expected.slice(0, 80))}`);
-}
-
-/** A rotation of the sides, so no side always runs first (or right after a given other side). */
-const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
-
-async function machine(): Promise<string> {
-  const cpus = os.cpus();
-  const sdkVersion = await readFile(new URL('../node_modules/@anthropic-ai/claude-agent-sdk/package.json', import.meta.url), 'utf8')
-    .then((text) => (JSON.parse(text) as { version: string }).version)
-    .catch(() => '?');
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}, claude-agent-sdk ${sdkVersion}; load average at the end ${load}`;
-}
-
 interface Probe {
   turns: { ms: number; db: DbCounts }[];
   eventTypes: string[];
@@ -75,7 +58,7 @@ interface Resources {
 
 async function main(resources: Resources) {
   const began = performance.now();
-  progress(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews every side)`);
+  progress(`load average at start: ${loadAverage()} (other work on the machine skews every side)`);
   installDbProbe();
   const root = await mkdtemp(path.join(os.tmpdir(), 'agentd-bench-sdk-'));
   resources.root = root;
@@ -102,7 +85,7 @@ async function main(resources: Resources) {
   const runtimeId = randomUUID();
   const runtimeCwd = path.join(root, 'runtime-work');
   await mkdir(runtimeCwd, { recursive: true });
-  const handle = await agentd.container.runtime.open({ sessionId: runtimeId, userId: 'bench-runtime', cwd: runtimeCwd, conversation: { kind: 'new', id: runtimeId }, options: {} }, openGate);
+  const handle = await agentd.container.runtime.open({ sessionId: runtimeId, userId: 'bench-runtime', cwd: runtimeCwd, conversation: { kind: 'new', id: runtimeId }, options: {}, mcpServers: {} }, openGate);
   resources.handles.push(handle);
   const runtimeTurn = async (prompt: string) => {
     const started = performance.now();
@@ -306,28 +289,57 @@ async function main(resources: Resources) {
 
 
 async function cleanup(resources: Resources) {
-  const step = async (what: string, work: () => Promise<unknown>) => {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([work(), new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))])
-      .catch((error: unknown) => progress(`closing ${what} failed: ${String(error)}`))
-      .finally(() => clearTimeout(timer));
-  };
-  for (const stream of resources.streams) await step('stream', () => stream.close());
-  for (const session of resources.sdk) await step('SDK query', () => session.close());
-  for (const handle of resources.handles) await step('runtime agent', () => handle.close());
-  if (resources.agentd) await step('agentd', () => resources.agentd!.close());
-  if (resources.model) await step('model server', () => resources.model!.close());
-  if (resources.root) await step('temp dir', () => rm(resources.root!, { recursive: true, force: true }));
+  for (const stream of resources.streams) await closeStep('stream', () => stream.close());
+  for (const session of resources.sdk) await closeStep('SDK query', () => session.close());
+  for (const handle of resources.handles) await closeStep('runtime agent', () => handle.close());
+  if (resources.agentd) await closeStep('agentd', () => resources.agentd!.close());
+  if (resources.model) await closeStep('model server', () => resources.model!.close());
+  if (resources.root) await closeStep('temp dir', () => rm(resources.root!, { recursive: true, force: true }));
 }
 
-const resources: Resources = { sdk: [], streams: [], handles: [] };
-try {
-  await main(resources);
-} catch (error) {
-  progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup(resources);
-  // Everything is closed; if a handle still lingers, do not hang the terminal.
-  setTimeout(() => process.exit(), 2000).unref();
+async function turns() {
+  const resources: Resources = { sdk: [], streams: [], handles: [] };
+  try {
+    await main(resources);
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup(resources);
+  }
 }
+
+/** bench/pool.ts in a fresh Node process (with --expose-gc, for its readings of the server's heap). */
+function pool(): Promise<void> {
+  const script = fileURLToPath(new URL('./pool.ts', import.meta.url));
+  const loader = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', loader, script], { stdio: 'inherit' });
+    child.once('error', (error) => {
+      progress(`could not start bench/pool.ts: ${error.message}`);
+      process.exitCode = 1;
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      if (code !== 0) {
+        progress(`bench/pool.ts ended with ${signal ?? `exit code ${code}`}`);
+        process.exitCode = 1;
+      }
+      resolve();
+    });
+  });
+}
+
+const only = process.env.BENCH_ONLY ?? '';
+if (!['', 'turns', 'pool'].includes(only)) {
+  progress(`BENCH_ONLY=${only}: expected "turns" or "pool" (or unset for both)`);
+  process.exitCode = 1;
+} else {
+  if (only !== 'pool') await turns();
+  if (only !== 'turns') {
+    if (only === '') process.stdout.write('\n');
+    await pool();
+  }
+}
+// Everything is closed; if a handle still lingers, do not hang the terminal.
+setTimeout(() => process.exit(), 2000).unref();

@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { query, type Options, type Query, type SDKResultMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { agentEnvironment } from '../src/agent/environment.ts';
+import { InputQueue } from '../src/agent/input-queue.ts';
 
 /** The options agentd gives its agents, minus its policy hooks (none fire on a plain text turn). */
 export async function sdkOptions(root: string, cwd: string, modelUrl: string): Promise<Options> {
@@ -10,53 +12,12 @@ export async function sdkOptions(root: string, cwd: string, modelUrl: string): P
   await mkdir(cwd, { recursive: true });
   return {
     cwd,
-    env: {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: root,
-      CLAUDE_CONFIG_DIR: path.join(root, 'cfg'),
-      ANTHROPIC_BASE_URL: modelUrl,
-      ANTHROPIC_API_KEY: 'scripted',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_MAX_RETRIES: '0',
-    },
+    env: agentEnvironment({ baseUrl: modelUrl, apiKey: 'scripted' }, { configDir: path.join(root, 'cfg'), homeDir: root }, { maxRetries: 0, bypassPermissions: false }),
     settingSources: [],
     permissionMode: 'default',
     model: 'claude-sonnet-4-5',
     includePartialMessages: true,
   };
-}
-
-/** An async iterable of user messages, fed one per turn. */
-class Inbox implements AsyncIterable<SDKUserMessage> {
-  private readonly items: SDKUserMessage[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-
-  push(text: string) {
-    this.items.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
-    this.wake?.();
-  }
-
-  end() {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SDKUserMessage> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item) {
-        yield item;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
 }
 
 interface Waiter {
@@ -71,7 +32,7 @@ export interface TurnTiming {
 
 /** One live agent process; `turn()` sends a message and resolves on its `result`. */
 export class SdkSession {
-  private readonly inbox = new Inbox();
+  private readonly inbox = new InputQueue<SDKUserMessage>();
   private readonly q: Query;
   private readonly reading: Promise<void>;
   private waiter: Waiter | undefined;
@@ -88,7 +49,7 @@ export class SdkSession {
     if (this.waiter) throw new Error('a turn is already running');
     const started = performance.now();
     const done = new Promise<SDKResultMessage>((resolve, reject) => (this.waiter = { resolve, reject }));
-    this.inbox.push(text);
+    this.inbox.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
     const result = await withTimeout(done, timeoutMs, `SDK turn "${text.slice(0, 30)}"`);
     const elapsed = performance.now() - started;
     if (result.is_error) throw new Error(`SDK turn failed: ${result.subtype}`);

@@ -9,9 +9,12 @@ import { registerMetrics } from './api/metrics.ts';
 import { adminRoutes } from './api/routes/admin.ts';
 import { auditRoutes } from './api/routes/audit.ts';
 import { authRoutes } from './api/routes/auth.ts';
+import { mcpServerRoutes } from './api/routes/mcp-servers.ts';
 import { opsRoutes } from './api/routes/ops.ts';
 import { sessionRoutes } from './api/routes/sessions.ts';
 import { sessionAgentRoutes } from './api/routes/session-agent.ts';
+import { sessionTemplateRoutes } from './api/routes/session-templates.ts';
+import { taskRoutes } from './api/routes/tasks.ts';
 import { sessionStreamRoute } from './api/ws/session-stream.ts';
 import type { Container } from './container.ts';
 
@@ -54,5 +57,8 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   await app.register(sessionStreamRoute(container), { prefix: '/api/v1/sessions' });
   await app.register(auditRoutes(container.auth, container.audit), { prefix: '/api/v1/audit-logs' });
   await app.register(adminRoutes(container.auth, container.admin), { prefix: '/api/v1/admin' });
+  await app.register(mcpServerRoutes(container.auth, container.mcpServers), { prefix: '/api/v1/mcp-servers' });
+  await app.register(sessionTemplateRoutes(container.auth, container.templates), { prefix: '/api/v1/session-templates' });
+  await app.register(taskRoutes(container.auth, container.tasks), { prefix: '/api/v1/tasks' });
   return app;
 }

@@ -9,10 +9,17 @@ import { createStore } from './db/store.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
 import type { Store } from './ports/repositories.ts';
 import { AdminService } from './services/admin-service.ts';
+import { McpServerService } from './services/mcp-server-service.ts';
+import { SecretBox } from './services/mcp/secret-box.ts';
+import { McpClientProbe } from './mcp/client-probe.ts';
 import { AuditService } from './services/audit-service.ts';
 import { AuthService } from './services/auth/auth-service.ts';
 import { TokenSigner } from './services/auth/tokens.ts';
 import { SessionService } from './services/session-service.ts';
+import { TaskService } from './services/task-service.ts';
+import { TemplateService } from './services/template-service.ts';
+import { CronCalendar } from './jobs/cron-calendar.ts';
+import { LiquidPromptRenderer } from './templating/liquid-renderer.ts';
 import { SessionEventLog } from './services/session-events.ts';
 import { AgentPool } from './services/agents/agent-pool.ts';
 import { AgentSessionService } from './services/agents/agent-session-service.ts';
@@ -31,8 +38,11 @@ export interface Container {
   readonly clock: Clock;
   readonly auth: AuthService;
   readonly sessions: SessionService;
+  readonly templates: TemplateService;
+  readonly tasks: TaskService;
   readonly audit: AuditService;
   readonly admin: AdminService;
+  readonly mcpServers: McpServerService;
   readonly agents: AgentSessionService;
   readonly events: SessionEventLog;
   readonly runtime: AgentRuntime;
@@ -61,9 +71,13 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const tokens = new TokenSigner({ secret: jwtSecret, accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS, refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS });
   const storage = new LocalWorkspaceStorage(dataDir);
   const auth = new AuthService(store, tokens, clock, { maxConcurrentSessions: config.AGENTD_MAX_SESSIONS_PER_USER });
-  const sessions = new SessionService(store, storage, clock);
+  const templates = new TemplateService(store);
+  const sessions = new SessionService(store, storage, clock, templates);
+  const tasks = new TaskService(store, new LiquidPromptRenderer(), new CronCalendar(), clock);
   const audit = new AuditService(store.audit);
   const admin = new AdminService(store, storage);
+  const mcpSecrets = new SecretBox(await persistentSecret(dataDir, 'secrets', config.AGENTD_SECRETS_KEY, (message) => logger.warn(message)));
+  const mcpServers = new McpServerService(store, mcpSecrets, new McpClientProbe({ workDir: path.join(dataDir, 'mcp-probe'), clientVersion: '0.1.0' }), clock, { healthTimeoutMs: config.AGENTD_MCP_HEALTH_TIMEOUT_SECONDS * 1000, warn: (message, details) => logger.warn(details, message) });
 
   const model = await resolveModelEndpoint(config, logger);
   closers.push(() => model.close());
@@ -106,8 +120,11 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     clock,
     auth,
     sessions,
+    templates,
+    tasks,
     audit,
     admin,
+    mcpServers,
     agents,
     events,
     runtime,

@@ -55,6 +55,7 @@ export class SdkAgentRuntime implements AgentRuntime {
       ...(o.max_budget_usd ? { maxBudgetUsd: o.max_budget_usd } : {}),
       ...(o.system_prompt ? { systemPrompt: o.system_prompt } : {}),
       includePartialMessages: true,
+      mcpServers: spec.mcpServers,
       // Either way a turn's lines are stored before its result is yielded; eager also stores them as they
       // come, so a server killed mid-turn leaves the agent knowing what its tools already did.
       sessionStore: transcriptStore(this.settings.transcripts, this.settings.log),

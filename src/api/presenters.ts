@@ -1,4 +1,6 @@
-import type { AuditLog, HookExecution, Message, PermissionDecision, Session, ToolCall, User } from '../domain/entities.ts';
+import type { AuditLog, HookExecution, Message, PermissionDecision, Session, SessionTemplate, ToolCall, User } from '../domain/entities.ts';
+import type { McpHealth, McpServer } from '../domain/mcp-server.ts';
+import type { TaskView } from '../services/task-service.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -24,6 +26,7 @@ export const presentSession = (s: Session) => ({
   working_directory_path: s.workingDirectoryPath,
   parent_session_id: s.parentSessionId,
   is_fork: s.isFork,
+  template_id: s.templateId,
   total_messages: s.totalMessages,
   total_tool_calls: s.totalToolCalls,
   total_cost_usd: s.totalCostUsd,
@@ -32,6 +35,7 @@ export const presentSession = (s: Session) => ({
   api_cache_creation_tokens: s.apiCacheCreationTokens,
   api_cache_read_tokens: s.apiCacheReadTokens,
   last_seq: s.lastSeq,
+  mcp_servers: s.mcpServers,
   error_message: s.errorMessage,
   created_at: s.createdAt.toISOString(),
   updated_at: s.updatedAt.toISOString(),
@@ -103,3 +107,68 @@ export const presentPage = <T, R>(page: { items: T[]; total: number; skip: numbe
   ...page,
   items: page.items.map(present),
 });
+
+export const presentSessionTemplate = (t: SessionTemplate) => ({
+  id: t.id,
+  user_id: t.userId,
+  name: t.name,
+  description: t.description,
+  category: t.category,
+  sdk_options: t.sdkOptions,
+  default_mode: t.defaultMode,
+  is_public: t.isPublic,
+  usage_count: t.usageCount,
+  created_at: t.createdAt.toISOString(),
+  updated_at: t.updatedAt.toISOString(),
+});
+
+export const presentTask = (t: TaskView) => ({
+  id: t.id,
+  user_id: t.userId,
+  name: t.name,
+  description: t.description,
+  prompt_template: t.promptTemplate,
+  variables: t.variables,
+  allowed_tools: t.allowedTools,
+  disallowed_tools: t.disallowedTools,
+  sdk_options: t.sdkOptions,
+  is_scheduled: t.isScheduled,
+  schedule_cron: t.scheduleCron,
+  schedule_enabled: t.scheduleEnabled,
+  timezone: t.timezone,
+  next_run_at: iso(t.nextRunAt),
+  generate_report: t.generateReport,
+  report_format: t.reportFormat,
+  notification_config: t.notificationConfig,
+  tags: t.tags,
+  is_active: t.isActive,
+  created_at: t.createdAt.toISOString(),
+  updated_at: t.updatedAt.toISOString(),
+});
+
+export const presentMcpHealth = (h: McpHealth) => ({
+  status: h.status,
+  latency_ms: h.latencyMs,
+  tools: h.tools,
+  ...(h.error ? { error: h.error } : {}),
+  checked_at: h.checkedAt.toISOString(),
+});
+
+/** Secret values never leave: each shows as the mask, under its real key. */
+export const presentMcpServer = (s: McpServer) => {
+  const c = s.connection;
+  const masked = (keys: string[]) => Object.fromEntries(keys.map((key) => [key, '********']));
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    server_type: c.type,
+    user_id: s.userId,
+    is_global: s.isGlobal,
+    is_enabled: s.isEnabled,
+    ...(c.type === 'stdio' ? { command: c.command, args: c.args, env: masked(c.envKeys) } : { url: c.url, headers: masked(c.headerKeys) }),
+    last_health: s.lastHealth && presentMcpHealth(s.lastHealth),
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+  };
+};

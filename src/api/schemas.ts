@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reportFormats } from '../domain/entities.ts';
 import { sessionModes, sessionStatuses } from '../domain/session-status.ts';
 
 export const errorSchema = z.object({
@@ -54,6 +55,7 @@ export const sessionSchema = z.object({
   working_directory_path: z.string(),
   parent_session_id: z.uuid().nullable(),
   is_fork: z.boolean(),
+  template_id: z.uuid().nullable(),
   total_messages: z.number().int(),
   total_tool_calls: z.number().int(),
   total_cost_usd: z.number(),
@@ -62,6 +64,7 @@ export const sessionSchema = z.object({
   api_cache_creation_tokens: z.number().int(),
   api_cache_read_tokens: z.number().int(),
   last_seq: z.number().int(),
+  mcp_servers: z.array(z.object({ name: z.string(), type: z.string(), source: z.string(), status: z.string() })),
   error_message: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -79,4 +82,48 @@ export const userSchema = z.object({
   max_concurrent_sessions: z.number().int(),
   created_at: z.string(),
   last_login_at: z.string().nullable(),
+});
+
+export const sessionTemplateSchema = z.object({
+  id: z.uuid(),
+  user_id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  category: z.string().nullable(),
+  sdk_options: sdkOptionsSchema,
+  default_mode: z.enum(sessionModes),
+  is_public: z.boolean(),
+  usage_count: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const toolListSchema = z.array(toolName).max(200);
+
+export const notificationConfigSchema = z.strictObject({
+  webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+});
+
+export const taskSchema = z.object({
+  id: z.uuid(),
+  user_id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  prompt_template: z.string(),
+  variables: z.array(z.string()).describe('Top-level variables the prompt template reads'),
+  allowed_tools: z.array(z.string()),
+  disallowed_tools: z.array(z.string()),
+  sdk_options: sdkOptionsSchema,
+  is_scheduled: z.boolean(),
+  schedule_cron: z.string().nullable(),
+  schedule_enabled: z.boolean(),
+  timezone: z.string(),
+  next_run_at: z.string().nullable(),
+  generate_report: z.boolean(),
+  report_format: z.enum(reportFormats),
+  notification_config: notificationConfigSchema.nullable(),
+  tags: z.array(z.string()),
+  is_active: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
 });

@@ -43,6 +43,8 @@ export const configSchema = z.object({
   AGENTD_USER_DAILY_BUDGET_USD: optionalString.pipe(z.coerce.number<string | undefined>().positive().optional()),
   AGENTD_AGENT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
   AGENTD_AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  AGENTD_SECRETS_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  AGENTD_MCP_HEALTH_TIMEOUT_SECONDS: positiveInt.default(10),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
 });

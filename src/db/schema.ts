@@ -14,7 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { SdkOptions } from '../domain/entities.ts';
+import type { SdkOptions, SessionMcpServer } from '../domain/entities.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -70,6 +70,8 @@ export const sessions = pgTable(
     agentSessionId: text('agent_session_id'),
     // The server instance running the session's current turn: after a crash, only its own turns are recovered.
     runnerId: text('runner_id'),
+    // The MCP servers given to the agent (no secrets) and the status the agent reported for each.
+    mcpServers: jsonb('mcp_servers').$type<SessionMcpServer[]>().notNull().default([]),
     totalMessages: integer('total_messages').notNull().default(0),
     totalToolCalls: integer('total_tool_calls').notNull().default(0),
     totalCostUsd: doublePrecision('total_cost_usd').notNull().default(0),
@@ -169,7 +171,7 @@ export const sessionTemplates = pgTable('session_templates', {
   name: text('name').notNull(),
   description: text('description'),
   category: text('category'),
-  sdkOptions: jsonb('sdk_options').$type<Record<string, unknown>>().notNull().default({}),
+  sdkOptions: jsonb('sdk_options').$type<SdkOptions>().notNull().default({}),
   defaultMode: text('default_mode').notNull().default('interactive'),
   isPublic: boolean('is_public').notNull().default(false),
   usageCount: integer('usage_count').notNull().default(0),
@@ -185,7 +187,7 @@ export const tasks = pgTable('tasks', {
   promptTemplate: text('prompt_template').notNull(),
   allowedTools: jsonb('allowed_tools').$type<string[]>().notNull().default([]),
   disallowedTools: jsonb('disallowed_tools').$type<string[]>().notNull().default([]),
-  sdkOptions: jsonb('sdk_options').$type<Record<string, unknown>>().notNull().default({}),
+  sdkOptions: jsonb('sdk_options').$type<SdkOptions>().notNull().default({}),
   isScheduled: boolean('is_scheduled').notNull().default(false),
   scheduleCron: text('schedule_cron'),
   scheduleEnabled: boolean('schedule_enabled').notNull().default(false),

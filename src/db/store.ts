@@ -8,7 +8,10 @@ import {
   sessionEventRepository,
   toolCallRepository,
 } from './repositories/conversation.ts';
+import { mcpServerRepository } from './repositories/mcp-servers.ts';
 import { sessionRepository } from './repositories/sessions.ts';
+import { taskRepository } from './repositories/tasks.ts';
+import { sessionTemplateRepository } from './repositories/templates.ts';
 import { transcriptRepository } from './repositories/transcripts.ts';
 import { refreshTokenRepository, userRepository } from './repositories/users.ts';
 
@@ -24,6 +27,9 @@ function repositories(db: Db): Repositories {
     sessionEvents: sessionEventRepository(db),
     audit: auditRepository(db),
     transcripts: transcriptRepository(db),
+    mcpServers: mcpServerRepository(db),
+    templates: sessionTemplateRepository(db),
+    tasks: taskRepository(db),
   };
 }
 

@@ -27,6 +27,14 @@ export interface SdkOptions {
   max_budget_usd?: number | undefined;
 }
 
+/** An MCP server as a session's agent got it: where it came from and how it started. */
+export interface SessionMcpServer {
+  name: string;
+  type: 'stdio' | 'sse' | 'http' | 'sdk';
+  source: 'user' | 'global' | 'builtin';
+  status: string;
+}
+
 export interface Session {
   id: string;
   userId: string;
@@ -40,6 +48,7 @@ export interface Session {
   templateId: string | null;
   agentSessionId: string | null;
   runnerId: string | null;
+  mcpServers: SessionMcpServer[];
   totalMessages: number;
   totalToolCalls: number;
   totalCostUsd: number;
@@ -135,4 +144,53 @@ export interface Page<T> {
   total: number;
   skip: number;
   limit: number;
+}
+
+/** A reusable starting point for sessions; public ones are readable by every user. */
+export interface SessionTemplate {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  category: string | null;
+  sdkOptions: SdkOptions;
+  defaultMode: SessionMode;
+  isPublic: boolean;
+  usageCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const reportFormats = ['json', 'markdown', 'html', 'pdf'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+export interface NotificationConfig {
+  webhook_url?: string | undefined;
+}
+
+/** Repeatable agent work: a prompt template, the agent's options, an optional schedule. */
+export interface Task {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  promptTemplate: string;
+  allowedTools: string[];
+  disallowedTools: string[];
+  sdkOptions: SdkOptions;
+  isScheduled: boolean;
+  scheduleCron: string | null;
+  scheduleEnabled: boolean;
+  timezone: string;
+  generateReport: boolean;
+  reportFormat: ReportFormat;
+  notificationConfig: NotificationConfig | null;
+  tags: string[];
+  isActive: boolean;
+  isPublic: boolean;
+  triggerSecretHash: string | null;
+  /** When the scheduler fires next; null when the task is not on an enabled schedule. */
+  nextRunAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -27,6 +27,14 @@ export const errorCodes = [
   'STORAGE_ERROR',
   'PATH_OUTSIDE_ROOT',
   'NOT_READY',
+  'TEMPLATE_NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'TEMPLATE_INVALID',
+  'TEMPLATE_VARIABLE_MISSING',
+  'TEMPLATE_RENDER_FAILED',
+  'INVALID_SCHEDULE',
+  'MCP_SERVER_NOT_FOUND',
+  'MCP_SERVER_NAME_TAKEN',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

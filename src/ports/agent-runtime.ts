@@ -6,12 +6,18 @@ export type Conversation =
   | { kind: 'resume'; id: string }
   | { kind: 'fork'; id: string; fromId: string };
 
+/** An MCP server handed to an agent, secrets included (never stored or logged in this form). */
+export type AgentMcpServer =
+  | { type: 'stdio'; command: string; args: string[]; env: Record<string, string> }
+  | { type: 'sse' | 'http'; url: string; headers: Record<string, string> };
+
 export interface AgentSpec {
   sessionId: string;
   userId: string;
   cwd: string;
   conversation: Conversation;
   options: SdkOptions;
+  mcpServers: Record<string, AgentMcpServer>;
 }
 
 export interface TokenUsage {

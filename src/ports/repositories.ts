@@ -8,10 +8,13 @@ import type {
   PermissionDecision,
   Session,
   SdkOptions,
+  SessionTemplate,
+  Task,
   ToolCall,
   ToolCallStatus,
   User,
 } from '../domain/entities.ts';
+import type { McpServerRecord } from '../domain/mcp-server.ts';
 import type { Role } from '../domain/roles.ts';
 import type { SessionMode, SessionStatus } from '../domain/session-status.ts';
 
@@ -87,7 +90,7 @@ export interface SessionRepository {
   countByStatus(): Promise<Record<string, number>>;
   /** Compare-and-set on status: returns the updated row, or undefined when the status was not `from`. */
   transition(id: string, from: readonly SessionStatus[], to: SessionStatus, patch?: Partial<Pick<Session, 'errorMessage' | 'startedAt' | 'completedAt' | 'resultData' | 'agentSessionId' | 'runnerId'>>): Promise<Session | undefined>;
-  update(id: string, patch: Partial<Pick<Session, 'agentSessionId' | 'sdkOptions' | 'errorMessage' | 'name'>>): Promise<void>;
+  update(id: string, patch: Partial<Pick<Session, 'agentSessionId' | 'sdkOptions' | 'errorMessage' | 'name' | 'mcpServers'>>): Promise<void>;
   addTotals(id: string, totals: Partial<TurnTotals>): Promise<void>;
   findByStatus(statuses: readonly SessionStatus[], runnerId?: string): Promise<Session[]>;
 }
@@ -150,6 +153,56 @@ export interface TranscriptRepository {
   delete(key: string): Promise<void>;
 }
 
+export type NewMcpServer = Omit<McpServerRecord, 'id' | 'lastHealth' | 'createdAt' | 'updatedAt'>;
+
+/** MCP servers of one owner (a user id, or null for the global ones); names are unique per owner. */
+export interface McpServerRepository {
+  /** Fails with MCP_SERVER_NAME_TAKEN when the owner already has a server of that name. */
+  insert(server: NewMcpServer): Promise<McpServerRecord>;
+  findById(id: string): Promise<McpServerRecord | undefined>;
+  /** The user's own servers and the global ones, own first, by name. */
+  listVisible(userId: string, page: PageRequest): Promise<Page<McpServerRecord>>;
+  /** Every server of one owner, by name. */
+  listOwned(owner: string | null): Promise<McpServerRecord[]>;
+  /** The user's enabled servers and the enabled global ones. */
+  listEnabledFor(userId: string): Promise<McpServerRecord[]>;
+  /** Fails with MCP_SERVER_NAME_TAKEN on a rename onto a taken name. */
+  update(id: string, patch: Partial<Pick<McpServerRecord, 'name' | 'description' | 'config' | 'encryptedSecrets' | 'isEnabled'>>): Promise<McpServerRecord | undefined>;
+  delete(id: string): Promise<boolean>;
+  setHealth(id: string, health: Record<string, unknown>): Promise<void>;
+}
+
+export type NewSessionTemplate = Omit<SessionTemplate, 'id' | 'usageCount' | 'createdAt' | 'updatedAt'>;
+
+export interface SessionTemplateRepository {
+  insert(template: NewSessionTemplate): Promise<SessionTemplate>;
+  findById(id: string): Promise<SessionTemplate | undefined>;
+  /** The user's own templates and every public one (everyone's when `userId` is undefined), newest first. */
+  listVisible(filter: { userId?: string | undefined; category?: string | undefined }, page: PageRequest): Promise<Page<SessionTemplate>>;
+  update(id: string, patch: Partial<Omit<NewSessionTemplate, 'userId'>>): Promise<SessionTemplate | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Counts one more session started from the template, atomically; false when it no longer exists. */
+  incrementUsage(id: string): Promise<boolean>;
+}
+
+export type NewTask = Omit<Task, 'id' | 'isPublic' | 'triggerSecretHash' | 'createdAt' | 'updatedAt'>;
+
+export interface TaskFilter {
+  userId?: string | undefined;
+  isActive?: boolean | undefined;
+  isScheduled?: boolean | undefined;
+  /** Tasks carrying this tag. */
+  tag?: string | undefined;
+}
+
+export interface TaskRepository {
+  insert(task: NewTask): Promise<Task>;
+  findById(id: string): Promise<Task | undefined>;
+  list(filter: TaskFilter, page: PageRequest): Promise<Page<Task>>;
+  update(id: string, patch: Partial<Omit<NewTask, 'userId'>>): Promise<Task | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface Repositories {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
@@ -161,6 +214,9 @@ export interface Repositories {
   sessionEvents: SessionEventRepository;
   audit: AuditRepository;
   transcripts: TranscriptRepository;
+  mcpServers: McpServerRepository;
+  templates: SessionTemplateRepository;
+  tasks: TaskRepository;
 }
 
 /** The unit of work: repositories outside a transaction, and a way to run several writes atomically. */

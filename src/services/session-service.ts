@@ -12,7 +12,21 @@ export interface CreateSessionInput {
   name?: string | undefined;
   mode?: SessionMode | undefined;
   sdk_options?: SdkOptions | undefined;
+  /** Start from this session template; the values above override it. */
+  template_id?: string | undefined;
 }
+
+/** Where session templates come from; wired in by the container. */
+export interface SessionTemplateSource {
+  /** The input with the template's values under it; TEMPLATE_NOT_FOUND for one the actor may not see. */
+  applyTo(actor: Actor, templateId: string, input: CreateSessionInput): Promise<CreateSessionInput>;
+}
+
+const noTemplates: SessionTemplateSource = {
+  applyTo: async () => {
+    throw new DomainError('TEMPLATE_NOT_FOUND', 'Session template not found');
+  },
+};
 
 /** What runs sessions' agents; wired in by the container once agents exist. */
 export interface SessionAgents {
@@ -28,6 +42,7 @@ export class SessionService {
     private readonly store: Store,
     private readonly storage: WorkspaceStorage,
     private readonly clock: Clock,
+    private readonly templates: SessionTemplateSource = noTemplates,
   ) {}
 
   attachAgents(agents: SessionAgents) {
@@ -35,13 +50,17 @@ export class SessionService {
   }
 
   /** The reference's creation workflow: quota, entity, working directory, persist, audit. */
-  async create(actor: Actor, input: CreateSessionInput, origin: Partial<Pick<Session, 'parentSessionId' | 'isFork'>> = {}): Promise<Session> {
+  async create(actor: Actor, request: CreateSessionInput, origin: Partial<Pick<Session, 'parentSessionId' | 'isFork'>> = {}): Promise<Session> {
     assertCanWrite(actor);
+    const templateId = request.template_id;
+    const input = templateId ? await this.templates.applyTo(actor, templateId, request) : request;
     const id = randomUUID();
     const workingDirectoryPath = await this.storage.createWorkingDirectory(id);
     try {
       const session = await this.store.transaction(async (repos) => {
         await this.reserveQuota(repos, actor);
+        // Counted in the session's transaction; the row lock it takes holds off a concurrent delete.
+        if (templateId && !(await repos.templates.incrementUsage(templateId))) throw new DomainError('TEMPLATE_NOT_FOUND', 'Session template not found');
         const session = await repos.sessions.insert({
           id,
           userId: actor.userId,
@@ -51,8 +70,9 @@ export class SessionService {
           workingDirectoryPath,
           parentSessionId: origin.parentSessionId ?? null,
           isFork: origin.isFork ?? false,
+          templateId: templateId ?? null,
         });
-        await repos.audit.insert(auditOf(actor, { eventType: 'session.created', category: 'session', resourceType: 'session', resourceId: id, details: { mode: session.mode, is_fork: session.isFork } }));
+        await repos.audit.insert(auditOf(actor, { eventType: 'session.created', category: 'session', resourceType: 'session', resourceId: id, details: { mode: session.mode, is_fork: session.isFork, ...(templateId ? { template_id: templateId } : {}) } }));
         return session;
       });
       this.agents.prewarm(session);

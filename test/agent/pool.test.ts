@@ -77,3 +77,18 @@ test('with pre-warming, a new session has its agent before the first message, an
     await warm.close();
   }
 });
+
+test('a session deleted while its agent is still pre-warming leaves no agent behind', async () => {
+  const warm = await startServer({ env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'k', AGENTD_PREWARM_AGENTS: '3' } });
+  try {
+    const alice = await newUser(warm.url);
+    for (let i = 0; i < 3; i++) {
+      const session = (await alice.post('/api/v1/sessions', {})).body;
+      expect((await alice.delete(`/api/v1/sessions/${session.id}`)).status).toBe(204);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(warm.container.runtime.livePids()).toEqual([]);
+  } finally {
+    await warm.close();
+  }
+});

@@ -21,6 +21,7 @@ export function sessionRoutes(auth: AuthService, sessions: SessionService): Fast
             name: z.string().min(1).max(200).optional(),
             mode: z.enum(sessionModes).optional(),
             sdk_options: sdkOptionsSchema.optional(),
+            template_id: z.uuid({ error: 'must be a UUID' }).optional().describe("Start from this session template; the other fields override its values"),
           })
           .default({}),
         response: { 201: sessionSchema, ...errorResponses },

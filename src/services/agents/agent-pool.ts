@@ -1,6 +1,6 @@
 import type { Session } from '../../domain/entities.ts';
 import { DomainError } from '../../domain/errors.ts';
-import type { AgentHandle, AgentRuntime, Conversation } from '../../ports/agent-runtime.ts';
+import type { AgentHandle, AgentMcpServer, AgentRuntime, Conversation } from '../../ports/agent-runtime.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Store } from '../../ports/repositories.ts';
 import type { SessionToolGate } from '../tool-policy.ts';
@@ -55,6 +55,8 @@ export class AgentPool {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly limits: PoolLimits,
+    /** The MCP servers a session's agent gets, resolved each time a process starts. */
+    private readonly mcpServersFor: (session: Session) => Promise<Record<string, AgentMcpServer>> = async () => ({}),
   ) {
     this.sweeper = setInterval(() => void this.evictIdle(), Math.max(1000, Math.min(limits.idleMs / 4, 30_000))).unref();
   }
@@ -111,6 +113,8 @@ export class AgentPool {
   }
 
   async release(sessionId: string): Promise<void> {
+    // An agent still pre-warming would otherwise land in the pool after its session is gone.
+    await this.prewarming.get(sessionId)?.catch(() => undefined);
     const agent = this.live.get(sessionId);
     if (!agent) return;
     this.live.delete(sessionId);
@@ -119,6 +123,7 @@ export class AgentPool {
 
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
+    await Promise.allSettled(this.prewarming.values());
     const agents = [...this.live.values()];
     this.live.clear();
     await Promise.all(agents.map((a) => a.handle.close()));
@@ -141,7 +146,14 @@ export class AgentPool {
   private async open(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
     const gate = makeGate();
     const handle = await this.runtime.open(
-      { sessionId: session.id, userId: session.userId, cwd: session.workingDirectoryPath, conversation: await this.conversationOf(session), options: session.sdkOptions },
+      {
+        sessionId: session.id,
+        userId: session.userId,
+        cwd: session.workingDirectoryPath,
+        conversation: await this.conversationOf(session),
+        options: session.sdkOptions,
+        mcpServers: await this.mcpServersFor(session),
+      },
       gate,
     );
     const agent: LiveAgent = { handle, gate, busy: true, prewarmed: false, lastUsed: this.clock.now().getTime() };

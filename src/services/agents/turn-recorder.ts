@@ -51,6 +51,7 @@ export class TurnRecorder {
     switch (event.kind) {
       case 'init':
         if (event.agentSessionId !== this.session.agentSessionId) await this.onAgentSessionId(event.agentSessionId);
+        await this.recordMcpStatus(event.mcpServers);
         await this.events.emit(sessionId, 'init', { model: event.model, tools: event.tools, mcp_servers: event.mcpServers });
         return;
       case 'text_delta':
@@ -96,6 +97,14 @@ export class TurnRecorder {
         return;
     }
   };
+
+  /** The agent reports how each MCP server started; a server that failed does not stop the session. */
+  private async recordMcpStatus(reported: { name: string; status: string }[]) {
+    const current = await this.store.sessions.findById(this.session.id);
+    if (!current || current.mcpServers.length === 0) return;
+    const status = new Map(reported.map((s) => [s.name, s.status]));
+    await this.store.sessions.update(this.session.id, { mcpServers: current.mcpServers.map((s) => ({ ...s, status: status.get(s.name) ?? 'not reported' })) });
+  }
 
   private async recordResult(event: Extract<AgentEvent, { kind: 'result' }>) {
     const sessionId = this.session.id;

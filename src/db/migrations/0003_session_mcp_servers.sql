@@ -1,0 +1,1 @@
+ALTER TABLE "sessions" ADD COLUMN "mcp_servers" jsonb DEFAULT '[]'::jsonb NOT NULL;
