@@ -24,6 +24,7 @@ import { SessionEventLog } from './services/session-events.ts';
 import { AgentPool } from './services/agents/agent-pool.ts';
 import { AgentSessionService } from './services/agents/agent-session-service.ts';
 import { ApprovalBroker } from './services/agents/approvals.ts';
+import { sessionMcpServers } from './services/agents/session-mcp.ts';
 import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
 import { resolveModelEndpoint } from './agent/model-endpoint.ts';
 import { InProcessEventBus } from './events/in-process-bus.ts';
@@ -98,7 +99,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     maxWaiting: config.AGENTD_AGENT_QUEUE_SIZE,
     waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
     maxPrewarmed: config.AGENTD_PREWARM_AGENTS,
-  }), events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
+  }, sessionMcpServers(store, mcpServers)), events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
     dailyUserUsd: config.AGENTD_USER_DAILY_BUDGET_USD,
   });
   sessions.attachAgents(agents);
