@@ -85,7 +85,7 @@ async function main(resources: Resources) {
   const runtimeId = randomUUID();
   const runtimeCwd = path.join(root, 'runtime-work');
   await mkdir(runtimeCwd, { recursive: true });
-  const handle = await agentd.container.runtime.open({ sessionId: runtimeId, userId: 'bench-runtime', cwd: runtimeCwd, conversation: { kind: 'new', id: runtimeId }, options: {}, mcpServers: {} }, openGate);
+  const handle = await agentd.container.runtime.open({ sessionId: runtimeId, userId: 'bench-runtime', cwd: runtimeCwd, conversation: { kind: 'new', id: runtimeId }, options: {}, mcpServers: {}, builtins: {} }, openGate);
   resources.handles.push(handle);
   const runtimeTurn = async (prompt: string) => {
     const started = performance.now();

@@ -24,7 +24,7 @@ import { SessionEventLog } from './services/session-events.ts';
 import { AgentPool } from './services/agents/agent-pool.ts';
 import { AgentSessionService } from './services/agents/agent-session-service.ts';
 import { ApprovalBroker } from './services/agents/approvals.ts';
-import { sessionMcpServers } from './services/agents/session-mcp.ts';
+import { monitoringSource, sessionTools } from './services/agents/session-mcp.ts';
 import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
 import { resolveModelEndpoint } from './agent/model-endpoint.ts';
 import { InProcessEventBus } from './events/in-process-bus.ts';
@@ -93,13 +93,16 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis event bus error')) : new InProcessEventBus();
   const events = new SessionEventLog(store, bus, clock);
   const runnerId = await persistentSecret(dataDir, 'instance', undefined, () => undefined);
-  const agents = new AgentSessionService(store, sessions, new AgentPool(runtime, store, clock, {
+  // The monitoring tools report on the pool that serves them (read only when a tool runs, after start-up).
+  const tools = sessionTools(store, mcpServers, monitoringSource(store, () => pool.stats()));
+  const pool = new AgentPool(runtime, store, clock, {
     maxLive: config.AGENTD_MAX_LIVE_AGENTS,
     idleMs: config.AGENTD_AGENT_IDLE_SECONDS * 1000,
     maxWaiting: config.AGENTD_AGENT_QUEUE_SIZE,
     waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
     maxPrewarmed: config.AGENTD_PREWARM_AGENTS,
-  }, sessionMcpServers(store, mcpServers)), events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
+  }, tools);
+  const agents = new AgentSessionService(store, sessions, pool, events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
     dailyUserUsd: config.AGENTD_USER_DAILY_BUDGET_USD,
   });
   sessions.attachAgents(agents);

@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { AgentEvent, AgentHandle, AgentRuntime, AgentSpec, ToolGate, TurnOutcome } from '../ports/agent-runtime.ts';
 import type { TranscriptRepository } from '../ports/repositories.ts';
 import { agentEnvironment, tenantDirs, type ModelEndpoint } from './environment.ts';
+import { builtinServers } from './builtin-tools.ts';
 import { InputQueue } from './input-queue.ts';
 import { RESUME_COPY_MAX_AGE_MS, sweepResumeCopies } from './leftovers.ts';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -55,7 +56,7 @@ export class SdkAgentRuntime implements AgentRuntime {
       ...(o.max_budget_usd ? { maxBudgetUsd: o.max_budget_usd } : {}),
       ...(o.system_prompt ? { systemPrompt: o.system_prompt } : {}),
       includePartialMessages: true,
-      mcpServers: spec.mcpServers,
+      mcpServers: { ...spec.mcpServers, ...builtinServers(spec.sessionId, spec.builtins) },
       // Either way a turn's lines are stored before its result is yielded; eager also stores them as they
       // come, so a server killed mid-turn leaves the agent knowing what its tools already did.
       sessionStore: transcriptStore(this.settings.transcripts, this.settings.log),

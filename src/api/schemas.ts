@@ -42,6 +42,7 @@ export const sdkOptionsSchema = z
     max_turns: z.number().int().min(1).max(500).optional(),
     system_prompt: z.string().max(100_000).optional(),
     max_budget_usd: z.number().positive().max(100_000).optional(),
+    builtin_tools: z.array(z.enum(['monitoring'])).max(10).optional().describe("agentd's in-process tools for the agent: monitoring (server health, this session's usage)"),
   })
   .describe('Agent options; unknown keys are rejected');
 

@@ -25,6 +25,7 @@ export interface SdkOptions {
   max_turns?: number | undefined;
   system_prompt?: string | undefined;
   max_budget_usd?: number | undefined;
+  builtin_tools?: 'monitoring'[] | undefined;
 }
 
 /** An MCP server as a session's agent got it: where it came from and how it started. */

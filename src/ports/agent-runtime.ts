@@ -11,6 +11,17 @@ export type AgentMcpServer =
   | { type: 'stdio'; command: string; args: string[]; env: Record<string, string> }
   | { type: 'sse' | 'http'; url: string; headers: Record<string, string> };
 
+/** What the built-in `monitoring` tools report: this server's health and the calling session's usage. */
+export interface MonitoringSource {
+  serverHealth(): Promise<Record<string, unknown>>;
+  sessionUsage(sessionId: string): Promise<Record<string, unknown>>;
+}
+
+/** In-process tools agentd itself serves to an agent, each enabled per session. */
+export interface BuiltinTools {
+  monitoring?: MonitoringSource | undefined;
+}
+
 export interface AgentSpec {
   sessionId: string;
   userId: string;
@@ -18,6 +29,7 @@ export interface AgentSpec {
   conversation: Conversation;
   options: SdkOptions;
   mcpServers: Record<string, AgentMcpServer>;
+  builtins: BuiltinTools;
 }
 
 export interface TokenUsage {

@@ -45,3 +45,19 @@ test('an MCP tool in disallowed_tools never runs and is recorded as denied', asy
   const decisions = (await bob.get(`/api/v1/sessions/${session.id}/permissions`)).body.items;
   expect(decisions).toEqual(expect.arrayContaining([expect.objectContaining({ tool_name: 'mcp__everything__echo', decision: 'deny' })]));
 });
+
+test("the built-in monitoring tools report this server's health and the calling session's own usage", async () => {
+  const carol = await newUser(server.url);
+  const session = (await carol.post('/api/v1/sessions', { sdk_options: { builtin_tools: ['monitoring'] } })).body;
+  await carol.post(`/api/v1/sessions/${session.id}/query`, { message: 'spend a little first' });
+  const usage = await carol.post(`/api/v1/sessions/${session.id}/query`, { message: '!tool mcp__monitoring__session_usage {}' });
+  expect(usage.body.tool_calls).toMatchObject([{ tool_name: 'mcp__monitoring__session_usage', status: 'success' }]);
+  const reported = JSON.parse((await carol.get(`/api/v1/sessions/${session.id}/tool-calls`)).body.items[0].output[0].text);
+  expect(reported).toMatchObject({ session_id: session.id, messages: 3 });
+  expect(reported.cost_usd).toBeGreaterThan(0);
+  const health = await carol.post(`/api/v1/sessions/${session.id}/query`, { message: '!tool mcp__monitoring__server_health {}' });
+  expect(health.body.content).toContain('"database": "ok"');
+  const after = (await carol.get(`/api/v1/sessions/${session.id}`)).body;
+  expect(after.mcp_servers).toEqual(expect.arrayContaining([{ name: 'monitoring', type: 'sdk', source: 'builtin', status: 'connected' }]));
+  expect((await carol.post('/api/v1/sessions', { sdk_options: { builtin_tools: ['shell'] } })).status).toBe(422);
+});

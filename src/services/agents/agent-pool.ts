@@ -1,6 +1,6 @@
 import type { Session } from '../../domain/entities.ts';
 import { DomainError } from '../../domain/errors.ts';
-import type { AgentHandle, AgentMcpServer, AgentRuntime, Conversation } from '../../ports/agent-runtime.ts';
+import type { AgentHandle, AgentMcpServer, AgentRuntime, BuiltinTools, Conversation } from '../../ports/agent-runtime.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Store } from '../../ports/repositories.ts';
 import type { SessionToolGate } from '../tool-policy.ts';
@@ -55,8 +55,8 @@ export class AgentPool {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly limits: PoolLimits,
-    /** The MCP servers a session's agent gets, resolved each time a process starts. */
-    private readonly mcpServersFor: (session: Session) => Promise<Record<string, AgentMcpServer>> = async () => ({}),
+    /** The MCP servers and built-in tools a session's agent gets, resolved each time a process starts. */
+    private readonly toolsFor: (session: Session) => Promise<{ mcpServers: Record<string, AgentMcpServer>; builtins: BuiltinTools }> = async () => ({ mcpServers: {}, builtins: {} }),
   ) {
     this.sweeper = setInterval(() => void this.evictIdle(), Math.max(1000, Math.min(limits.idleMs / 4, 30_000))).unref();
   }
@@ -152,7 +152,7 @@ export class AgentPool {
         cwd: session.workingDirectoryPath,
         conversation: await this.conversationOf(session),
         options: session.sdkOptions,
-        mcpServers: await this.mcpServersFor(session),
+        ...(await this.toolsFor(session)),
       },
       gate,
     );

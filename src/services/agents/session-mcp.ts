@@ -1,6 +1,6 @@
-import type { Session } from '../../domain/entities.ts';
+import type { Session, SessionMcpServer } from '../../domain/entities.ts';
 import type { ResolvedMcpServer } from '../../domain/mcp-server.ts';
-import type { AgentMcpServer } from '../../ports/agent-runtime.ts';
+import type { AgentMcpServer, BuiltinTools, MonitoringSource } from '../../ports/agent-runtime.ts';
 import type { Store } from '../../ports/repositories.ts';
 
 export interface McpCatalog {
@@ -8,17 +8,55 @@ export interface McpCatalog {
   resolvedServersFor(userId: string): Promise<ResolvedMcpServer[]>;
 }
 
+export interface SessionTools {
+  mcpServers: Record<string, AgentMcpServer>;
+  builtins: BuiltinTools;
+}
+
 /**
- * The MCP servers a session's agent starts with, resolved each time its process starts (so a
- * server disabled meanwhile is gone at the next start). What was given is recorded on the
- * session without secrets; the agent's `init` report fills in each one's status.
+ * The tools a session's agent starts with, resolved each time its process starts (so a server
+ * disabled meanwhile is gone at the next start): the built-in tools the session enabled, the
+ * user's MCP servers and the global ones. What was given is recorded on the session without
+ * secrets; the agent's `init` report fills in each one's status.
  */
-export function sessionMcpServers(store: Store, catalog: McpCatalog) {
-  return async (session: Session): Promise<Record<string, AgentMcpServer>> => {
+export function sessionTools(store: Store, catalog: McpCatalog, monitoring: MonitoringSource) {
+  return async (session: Session): Promise<SessionTools> => {
     const servers = await catalog.resolvedServersFor(session.userId);
-    await store.sessions.update(session.id, {
-      mcpServers: servers.map((server) => ({ name: server.name, type: server.config.type, source: server.scope, status: 'starting' })),
-    });
-    return Object.fromEntries(servers.map((server) => [server.name, server.config]));
+    const enabled = new Set(session.sdkOptions.builtin_tools ?? []);
+    const builtins: BuiltinTools = enabled.has('monitoring') ? { monitoring } : {};
+    const recorded: SessionMcpServer[] = [
+      ...Object.keys(builtins).map((name) => ({ name, type: 'sdk' as const, source: 'builtin' as const, status: 'starting' })),
+      ...servers.map((server) => ({ name: server.name, type: server.config.type, source: server.scope, status: 'starting' })),
+    ];
+    await store.sessions.update(session.id, { mcpServers: recorded });
+    return { mcpServers: Object.fromEntries(servers.map((server) => [server.name, server.config])), builtins };
+  };
+}
+
+/** The data behind the built-in `monitoring` tools. */
+export function monitoringSource(store: Store, agents: () => Record<string, number>): MonitoringSource {
+  return {
+    serverHealth: async () => {
+      const database = await store.ping().then(
+        () => 'ok',
+        () => 'unavailable',
+      );
+      return { status: database === 'ok' ? 'ok' : 'degraded', database, agents: agents(), sessions_by_status: await store.sessions.countByStatus() };
+    },
+    sessionUsage: async (sessionId) => {
+      const s = await store.sessions.findById(sessionId);
+      if (!s) return { error: 'session not found' };
+      return {
+        session_id: s.id,
+        status: s.status,
+        messages: s.totalMessages,
+        tool_calls: s.totalToolCalls,
+        input_tokens: s.apiInputTokens,
+        output_tokens: s.apiOutputTokens,
+        cache_creation_tokens: s.apiCacheCreationTokens,
+        cache_read_tokens: s.apiCacheReadTokens,
+        cost_usd: s.totalCostUsd,
+      };
+    },
   };
 }
