@@ -15,6 +15,7 @@ import { sessionRoutes } from './api/routes/sessions.ts';
 import { sessionAgentRoutes } from './api/routes/session-agent.ts';
 import { sessionTemplateRoutes } from './api/routes/session-templates.ts';
 import { taskRoutes } from './api/routes/tasks.ts';
+import { taskExecutionRoutes } from './api/routes/task-executions.ts';
 import { sessionStreamRoute } from './api/ws/session-stream.ts';
 import type { Container } from './container.ts';
 
@@ -60,5 +61,6 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   await app.register(mcpServerRoutes(container.auth, container.mcpServers), { prefix: '/api/v1/mcp-servers' });
   await app.register(sessionTemplateRoutes(container.auth, container.templates), { prefix: '/api/v1/session-templates' });
   await app.register(taskRoutes(container.auth, container.tasks), { prefix: '/api/v1/tasks' });
+  await app.register(taskExecutionRoutes(container.auth, container.executions), { prefix: '/api/v1' });
   return app;
 }

@@ -17,6 +17,10 @@ import { AuthService } from './services/auth/auth-service.ts';
 import { TokenSigner } from './services/auth/tokens.ts';
 import { SessionService } from './services/session-service.ts';
 import { TaskService } from './services/task-service.ts';
+import { TaskExecutionService } from './services/task-execution-service.ts';
+import { BullMqJobQueue } from './jobs/bullmq-queue.ts';
+import { InProcessJobQueue } from './jobs/in-process-queue.ts';
+import type { JobQueue } from './ports/job-queue.ts';
 import { TemplateService } from './services/template-service.ts';
 import { CronCalendar } from './jobs/cron-calendar.ts';
 import { LiquidPromptRenderer } from './templating/liquid-renderer.ts';
@@ -41,6 +45,7 @@ export interface Container {
   readonly sessions: SessionService;
   readonly templates: TemplateService;
   readonly tasks: TaskService;
+  readonly executions: TaskExecutionService;
   readonly audit: AuditService;
   readonly admin: AdminService;
   readonly mcpServers: McpServerService;
@@ -113,6 +118,17 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   // Agents stop first (they write to the database), the bus and the database last.
   closers.unshift(() => agents.shutdown(), () => bus.close());
 
+  const observer = {
+    jobFailed: (failure: { name: string; jobId: string; attempt: number; error: unknown }) => logger.warn({ job: failure.name, job_id: failure.jobId, attempt: failure.attempt, err: failure.error }, 'job failed'),
+    error: (error: Error) => logger.warn({ err: error }, 'job queue error'),
+  };
+  const jobs: JobQueue = config.REDIS_URL ? new BullMqJobQueue({ url: config.REDIS_URL, prefix: config.AGENTD_QUEUE_PREFIX, observer }) : new InProcessJobQueue({ observer });
+  const executions = new TaskExecutionService(store, tasks, sessions, agents, storage, jobs, clock);
+  jobs.handle('task.execute', ({ executionId }) => executions.run(executionId), { concurrency: 4 });
+  await jobs.start();
+  // The queue stops before the agents: running jobs still need them while they drain.
+  closers.unshift(() => jobs.close());
+
   if (config.AGENTD_ADMIN_EMAIL && config.AGENTD_ADMIN_PASSWORD) {
     const outcome = await auth.bootstrapAdmin(config.AGENTD_ADMIN_EMAIL, config.AGENTD_ADMIN_PASSWORD);
     if (outcome === 'created') logger.info({ email: config.AGENTD_ADMIN_EMAIL }, 'bootstrap admin created');
@@ -126,6 +142,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     sessions,
     templates,
     tasks,
+    executions,
     audit,
     admin,
     mcpServers,

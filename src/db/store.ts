@@ -10,6 +10,7 @@ import {
 } from './repositories/conversation.ts';
 import { mcpServerRepository } from './repositories/mcp-servers.ts';
 import { sessionRepository } from './repositories/sessions.ts';
+import { taskExecutionRepository } from './repositories/task-executions.ts';
 import { taskRepository } from './repositories/tasks.ts';
 import { sessionTemplateRepository } from './repositories/templates.ts';
 import { transcriptRepository } from './repositories/transcripts.ts';
@@ -30,6 +31,7 @@ function repositories(db: Db): Repositories {
     mcpServers: mcpServerRepository(db),
     templates: sessionTemplateRepository(db),
     tasks: taskRepository(db),
+    taskExecutions: taskExecutionRepository(db),
   };
 }
 

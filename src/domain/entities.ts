@@ -195,3 +195,24 @@ export interface Task {
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type ExecutionTrigger = 'manual' | 'scheduled' | 'webhook' | 'api';
+
+/** One run of a task: a non-interactive session that received the rendered prompt. */
+export interface TaskExecution {
+  id: string;
+  taskId: string;
+  userId: string;
+  sessionId: string | null;
+  trigger: ExecutionTrigger;
+  variables: Record<string, unknown>;
+  status: ExecutionStatus;
+  reportId: string | null;
+  costUsd: number;
+  durationMs: number | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}

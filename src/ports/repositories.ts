@@ -1,6 +1,8 @@
 import type {
   AuditEntry,
   AuditLog,
+  ExecutionStatus,
+  TaskExecution,
   HookExecution,
   Message,
   MessageType,
@@ -203,6 +205,14 @@ export interface TaskRepository {
   delete(id: string): Promise<boolean>;
 }
 
+export interface TaskExecutionRepository {
+  insert(execution: Pick<TaskExecution, 'taskId' | 'userId' | 'sessionId' | 'trigger' | 'variables'>): Promise<TaskExecution>;
+  findById(id: string): Promise<TaskExecution | undefined>;
+  listForTask(taskId: string, page: PageRequest): Promise<Page<TaskExecution>>;
+  /** Compare-and-set on status, like sessions: undefined when the execution was not in `from`. */
+  transition(id: string, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: Partial<Pick<TaskExecution, 'costUsd' | 'durationMs' | 'errorMessage' | 'startedAt' | 'completedAt'>>): Promise<TaskExecution | undefined>;
+}
+
 export interface Repositories {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
@@ -217,6 +227,7 @@ export interface Repositories {
   mcpServers: McpServerRepository;
   templates: SessionTemplateRepository;
   tasks: TaskRepository;
+  taskExecutions: TaskExecutionRepository;
 }
 
 /** The unit of work: repositories outside a transaction, and a way to run several writes atomically. */

@@ -28,6 +28,8 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     REDIS_URL: process.env.REDIS_URL,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Each test server its own job queues on the shared Redis: another file's server must not run its jobs.
+    AGENTD_QUEUE_PREFIX: `agentd-test-${randomUUID().slice(0, 8)}`,
     ...options.env,
     AGENTD_DATA_DIR: dataDir,
     PORT: '0',
