@@ -20,9 +20,9 @@ import {
   assertSchedulerId,
   jobDefaults,
   parsePayload,
-  settlesWithin,
   tickInstant,
 } from './job-runtime.ts';
+import { settlesWithin } from '../domain/async.ts';
 
 export interface BullMqJobQueueOptions {
   /** redis:// or rediss:// URL. */

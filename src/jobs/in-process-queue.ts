@@ -20,9 +20,9 @@ import {
   jobDefaults,
   parsePayload,
   retryDelay,
-  settlesWithin,
   tickJobId,
 } from './job-runtime.ts';
+import { settlesWithin } from '../domain/async.ts';
 
 export interface InProcessJobQueueOptions {
   observer?: JobQueueObserver;

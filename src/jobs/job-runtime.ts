@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { jobPayloads, PermanentJobError, type JobName, type JobPayload } from '../ports/job-queue.ts';
 
 /** What both queues share, so they behave alike where the contract suite looks. */
@@ -38,17 +37,3 @@ export function tickInstant(jobId: string): Date | undefined {
 /** Exponential, as BullMQ computes it: backoff, 2 x backoff, 4 x backoff, ... */
 export const retryDelay = (backoffMs: number, failedAttempt: number) => backoffMs * 2 ** (failedAttempt - 1);
 
-/** True when `work` settled within `ms`. */
-export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  const bound = new AbortController();
-  const settled = work.then(
-    () => true,
-    () => true,
-  );
-  const timedOut = sleep(ms, false, { signal: bound.signal }).catch(() => false);
-  try {
-    return await Promise.race([settled, timedOut]);
-  } finally {
-    bound.abort();
-  }
-}
