@@ -10,4 +10,6 @@ export interface WorkspaceStorage {
   /** Resolves a user-supplied relative path inside a session's directory, refusing escapes. */
   resolveInWorkingDirectory(sessionId: string, relativePath: string): string;
   directorySize(path: string): Promise<number>;
+  /** Bytes a session holds on disk: its working directory and its archive. */
+  sessionUsage(sessionId: string): Promise<{ workingDirectoryBytes: number; archiveBytes: number }>;
 }

@@ -104,6 +104,26 @@ export class SessionService {
     return this.store.sessions.list({ ...filter, userId: isAdmin(actor) ? undefined : actor.userId }, page);
   }
 
+  /** What the actor's sessions hold on disk (working directories and archives), against their limit. */
+  async storageUsage(actor: Actor) {
+    const user = await this.store.users.findById(actor.userId);
+    const sessions = await this.store.sessions.list({ userId: actor.userId }, { skip: 0, limit: 100_000 });
+    let workingDirectoryBytes = 0;
+    let archiveBytes = 0;
+    for (const session of sessions.items) {
+      const usage = await this.storage.sessionUsage(session.id);
+      workingDirectoryBytes += usage.workingDirectoryBytes;
+      archiveBytes += usage.archiveBytes;
+    }
+    return {
+      sessions: sessions.total,
+      working_directory_bytes: workingDirectoryBytes,
+      archive_bytes: archiveBytes,
+      total_bytes: workingDirectoryBytes + archiveBytes,
+      limit_bytes: (user?.maxStorageMb ?? 0) * 1024 * 1024,
+    };
+  }
+
   /** Moves a session along the state machine; a concurrent change in between is a conflict, not a lost update. */
   async transition(sessionId: string, to: SessionStatus, patch: Parameters<Repositories['sessions']['transition']>[3] = {}): Promise<Session> {
     const current = await this.store.sessions.findById(sessionId);

@@ -48,6 +48,14 @@ export class LocalWorkspaceStorage implements WorkspaceStorage {
     return { path: file, sizeBytes: (await stat(file)).size };
   }
 
+  async sessionUsage(sessionId: string): Promise<{ workingDirectoryBytes: number; archiveBytes: number }> {
+    const archive = path.join(this.archivesDir, `${sessionId}.tar.gz`);
+    return {
+      workingDirectoryBytes: await this.directorySize(this.workingDirectoryPath(sessionId)),
+      archiveBytes: (await stat(archive).catch(() => ({ size: 0 }))).size,
+    };
+  }
+
   async removeWorkingDirectory(sessionId: string): Promise<void> {
     await rm(this.workingDirectoryPath(sessionId), { recursive: true, force: true });
   }

@@ -133,3 +133,20 @@ describe('delete', () => {
     expectError(await gil.delete('/api/v1/sessions/00000000-0000-4000-8000-000000000000'), 404, 'SESSION_NOT_FOUND');
   });
 });
+
+test('storage usage counts the bytes of my working directories and archives, not other users\'', async () => {
+  const owner = await newUser(server.url);
+  const other = await newUser(server.url);
+  const kept = (await owner.post('/api/v1/sessions', {})).body;
+  const archived = (await owner.post('/api/v1/sessions', {})).body;
+  await writeFile(path.join(kept.working_directory_path, 'data.bin'), Buffer.alloc(50_000, 1));
+  await writeFile(path.join(archived.working_directory_path, 'more.bin'), Buffer.alloc(10_000, 2));
+  expect((await owner.delete(`/api/v1/sessions/${archived.id}`)).status).toBe(204);
+  const usage = (await owner.get('/api/v1/sessions/storage-usage')).body;
+  expect(usage.sessions).toBe(2);
+  expect(usage.working_directory_bytes).toBe(60_000);
+  expect(usage.archive_bytes).toBeGreaterThan(0);
+  expect(usage.total_bytes).toBe(usage.working_directory_bytes + usage.archive_bytes);
+  expect(usage.limit_bytes).toBe(10240 * 1024 * 1024);
+  expect((await other.get('/api/v1/sessions/storage-usage')).body.total_bytes).toBe(0);
+});

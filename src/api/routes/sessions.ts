@@ -43,6 +43,19 @@ export function sessionRoutes(auth: AuthService, sessions: SessionService): Fast
       },
     });
 
+    app.get('/storage-usage', {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Bytes your sessions hold on disk (working directories and archives) and your limit',
+        security: [{ bearer: [] }],
+        response: {
+          200: z.object({ sessions: z.number(), working_directory_bytes: z.number(), archive_bytes: z.number(), total_bytes: z.number(), limit_bytes: z.number() }),
+          ...errorResponses,
+        },
+      },
+      handler: async (request) => sessions.storageUsage(request.actor),
+    });
+
     app.get('/:id', {
       schema: { tags: ['sessions'], summary: 'Read a session with its totals', security: [{ bearer: [] }], params: idParams, response: { 200: sessionSchema, ...errorResponses } },
       handler: async (request) => presentSession(await sessions.get(request.actor, request.params.id)),
