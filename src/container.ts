@@ -28,6 +28,7 @@ import { SessionEventLog } from './services/session-events.ts';
 import { AgentPool } from './services/agents/agent-pool.ts';
 import { AgentSessionService } from './services/agents/agent-session-service.ts';
 import { ApprovalBroker } from './services/agents/approvals.ts';
+import { BudgetPolicy } from './services/agents/budgets.ts';
 import { monitoringSource, sessionTools } from './services/agents/session-mcp.ts';
 import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
 import { resolveModelEndpoint } from './agent/model-endpoint.ts';
@@ -98,6 +99,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis event bus error')) : new InProcessEventBus();
   const events = new SessionEventLog(store, bus, clock);
   const runnerId = await persistentSecret(dataDir, 'instance', undefined, () => undefined);
+  const budgets = new BudgetPolicy(store, clock, config.AGENTD_USER_DAILY_BUDGET_USD);
   // The monitoring tools report on the pool that serves them (read only when a tool runs, after start-up).
   const tools = sessionTools(store, mcpServers, monitoringSource(store, () => pool.stats()));
   const pool = new AgentPool(runtime, store, clock, {
@@ -106,10 +108,8 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     maxWaiting: config.AGENTD_AGENT_QUEUE_SIZE,
     waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
     maxPrewarmed: config.AGENTD_PREWARM_AGENTS,
-  }, tools);
-  const agents = new AgentSessionService(store, sessions, pool, events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), {
-    dailyUserUsd: config.AGENTD_USER_DAILY_BUDGET_USD,
-  });
+  }, tools, (session) => budgets.remaining(session));
+  const agents = new AgentSessionService(store, sessions, pool, events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), budgets);
   sessions.attachAgents(agents);
   const reaped = runtime.reapOrphans();
   if (reaped > 0) logger.warn({ reaped }, 'killed agent processes left behind by a previous server');

@@ -53,7 +53,8 @@ export class SdkAgentRuntime implements AgentRuntime {
       allowedTools: o.allowed_tools ?? [],
       disallowedTools: o.disallowed_tools ?? [],
       ...(o.max_turns ? { maxTurns: o.max_turns } : {}),
-      ...(o.max_budget_usd ? { maxBudgetUsd: o.max_budget_usd } : {}),
+      // The agent counts a budget from its own start, so it gets what is left, not the whole.
+      ...(spec.budgetUsd !== undefined ? { maxBudgetUsd: spec.budgetUsd } : {}),
       ...(o.system_prompt ? { systemPrompt: o.system_prompt } : {}),
       includePartialMessages: true,
       mcpServers: { ...spec.mcpServers, ...builtinServers(spec.sessionId, spec.builtins) },

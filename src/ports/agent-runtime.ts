@@ -30,6 +30,8 @@ export interface AgentSpec {
   options: SdkOptions;
   mcpServers: Record<string, AgentMcpServer>;
   builtins: BuiltinTools;
+  /** USD this process may spend before the agent stops its turn; undefined: no limit. */
+  budgetUsd?: number | undefined;
 }
 
 export interface TokenUsage {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newUser, startServer, type TestServer } from '../support/server.ts';
 
@@ -38,4 +40,34 @@ test("once a user's daily budget is spent, their turns are refused in every sess
   const bob = await newUser(server.url);
   const bobs = (await bob.post('/api/v1/sessions', {})).body;
   expect((await bob.post(`/api/v1/sessions/${bobs.id}/query`, { message: 'mine' })).status).toBe(200);
+});
+
+test("after its agent restarts, a session's turn may spend only what is left of its max_budget_usd", async () => {
+  const alice = await newUser(server.url);
+  const session = (await alice.post('/api/v1/sessions', { sdk_options: { max_budget_usd: 0.06, allowed_tools: ['Write'] } })).body;
+  expect((await alice.post(`/api/v1/sessions/${session.id}/query`, { message: 'first' })).status).toBe(200);
+  // Pausing releases the agent process; the next turn runs in a new one.
+  await alice.post(`/api/v1/sessions/${session.id}/pause`);
+  await alice.post(`/api/v1/sessions/${session.id}/resume`, {});
+  const turn = await alice.post(`/api/v1/sessions/${session.id}/query`, {
+    message: '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}',
+  });
+  expect(turn.body.stop_reason).toBe('error_max_budget_usd');
+  expect(existsSync(path.join(session.working_directory_path, 'a.txt'))).toBe(false);
+});
+
+test("a turn that crosses the user's daily budget is stopped, even when other sessions spent it", async () => {
+  const alice = await newUser(server.url);
+  const [spender, worker] = await Promise.all([alice.post('/api/v1/sessions', {}), alice.post('/api/v1/sessions', { sdk_options: { allowed_tools: ['Write'] } })]);
+  // The worker's agent starts while the day is young...
+  expect((await alice.post(`/api/v1/sessions/${worker.body.id}/query`, { message: 'warm up' })).status).toBe(200);
+  // ...then another session spends most of what is left.
+  expect((await alice.post(`/api/v1/sessions/${spender.body.id}/query`, { message: 'spend' })).status).toBe(200);
+  const turn = await alice.post(`/api/v1/sessions/${worker.body.id}/query`, {
+    message: '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}',
+  });
+  expect(turn.body.stop_reason).toBe('error_max_budget_usd');
+  expect(existsSync(path.join(worker.body.working_directory_path, 'b.txt'))).toBe(false);
+  const refused = await alice.post(`/api/v1/sessions/${worker.body.id}/query`, { message: 'more' });
+  expect(refused.status).toBe(402);
 });

@@ -25,6 +25,8 @@ interface LiveAgent {
   /** Started ahead of a first turn that has not come yet. */
   prewarmed: boolean;
   lastUsed: number;
+  /** The spending cap the process got, and the session's total then: together, what it may still spend. */
+  budget: { capUsd: number; sessionTotalAtStart: number } | undefined;
 }
 
 export interface Lease {
@@ -57,6 +59,8 @@ export class AgentPool {
     private readonly limits: PoolLimits,
     /** The MCP servers and built-in tools a session's agent gets, resolved each time a process starts. */
     private readonly toolsFor: (session: Session) => Promise<{ mcpServers: Record<string, AgentMcpServer>; builtins: BuiltinTools }> = async () => ({ mcpServers: {}, builtins: {} }),
+    /** What the session may still spend (its own budget, its user's day); undefined: no limit. */
+    private readonly remainingBudget: (session: Session) => Promise<number | undefined> = async () => undefined,
   ) {
     this.sweeper = setInterval(() => void this.evictIdle(), Math.max(1000, Math.min(limits.idleMs / 4, 30_000))).unref();
   }
@@ -68,6 +72,11 @@ export class AgentPool {
     let agent = this.live.get(session.id);
     if (agent && !agent.handle.alive) {
       this.live.delete(session.id);
+      agent = undefined;
+    }
+    if (agent && (await this.budgetIsStale(agent, session))) {
+      this.live.delete(session.id);
+      await this.stop(agent);
       agent = undefined;
     }
     if (!agent) agent = await this.start(session, makeGate);
@@ -143,8 +152,21 @@ export class AgentPool {
     }
   }
 
+  /**
+   * A live process keeps the cap it started with, but a user's daily budget also shrinks when their
+   * other sessions spend: then the process restarts (resuming the conversation) with what is left.
+   */
+  private async budgetIsStale(agent: LiveAgent, session: Session): Promise<boolean> {
+    const remaining = await this.remainingBudget(session);
+    if (remaining === undefined) return false;
+    if (!agent.budget) return true;
+    const capLeft = agent.budget.capUsd - (session.totalCostUsd - agent.budget.sessionTotalAtStart);
+    return remaining < capLeft - 1e-9;
+  }
+
   private async open(session: Session, makeGate: () => SessionToolGate): Promise<LiveAgent> {
     const gate = makeGate();
+    const capUsd = await this.remainingBudget(session);
     const handle = await this.runtime.open(
       {
         sessionId: session.id,
@@ -153,10 +175,12 @@ export class AgentPool {
         conversation: await this.conversationOf(session),
         options: session.sdkOptions,
         ...(await this.toolsFor(session)),
+        budgetUsd: capUsd,
       },
       gate,
     );
-    const agent: LiveAgent = { handle, gate, busy: true, prewarmed: false, lastUsed: this.clock.now().getTime() };
+    const budget = capUsd === undefined ? undefined : { capUsd, sessionTotalAtStart: session.totalCostUsd };
+    const agent: LiveAgent = { handle, gate, busy: true, prewarmed: false, lastUsed: this.clock.now().getTime(), budget };
     this.live.set(session.id, agent);
     return agent;
   }

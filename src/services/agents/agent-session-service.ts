@@ -11,6 +11,7 @@ import type { SessionEventLog } from '../session-events.ts';
 import type { SessionService } from '../session-service.ts';
 import { SessionToolGate, type GateEvents } from '../tool-policy.ts';
 import type { ApprovalBroker } from './approvals.ts';
+import type { BudgetPolicy } from './budgets.ts';
 import type { AgentPool } from './agent-pool.ts';
 import { TurnRecorder, type TurnSummary } from './turn-recorder.ts';
 
@@ -32,14 +33,14 @@ export class AgentSessionService {
     /** This server's identity, stable across its restarts (kept in the data dir). */
     private readonly runnerId: string,
     private readonly approvals: ApprovalBroker,
-    private readonly budgets: { dailyUserUsd?: number | undefined },
+    private readonly budgets: BudgetPolicy,
   ) {}
 
   /** The reference's message flow: check state, PROCESSING, agent, stream, persist then publish, back to ACTIVE. */
   async sendMessage(actor: Actor, sessionId: string, text: string): Promise<TurnSummary> {
     if (this.draining) throw new DomainError('SHUTTING_DOWN', 'The server is shutting down; send the message again shortly', { retry_after_seconds: 5 });
     const session = await this.sessions.getWritable(actor, sessionId);
-    await this.checkBudgets(session);
+    await this.budgets.assertCanStart(session);
     const claimed = await this.claimTurn(session);
     const turn = this.runTurn(claimed, text);
     this.running.set(sessionId, turn);
@@ -132,22 +133,6 @@ export class AgentSessionService {
   async listHookExecutions(actor: Actor, sessionId: string, page: PageRequest) {
     await this.sessions.get(actor, sessionId);
     return this.store.hookExecutions.list(sessionId, page);
-  }
-
-  /** A turn that would start over a budget is refused; the agent stops one that crosses the session's (max_budget_usd). */
-  private async checkBudgets(session: Session) {
-    const sessionBudget = session.sdkOptions.max_budget_usd;
-    if (sessionBudget !== undefined && session.totalCostUsd >= sessionBudget) {
-      throw new DomainError('BUDGET_EXCEEDED', `The session has used its budget of $${sessionBudget} ($${session.totalCostUsd.toFixed(4)} spent)`);
-    }
-    if (this.budgets.dailyUserUsd !== undefined) {
-      const midnight = new Date(this.clock.now());
-      midnight.setUTCHours(0, 0, 0, 0);
-      const spent = await this.store.messages.costSince(session.userId, midnight);
-      if (spent >= this.budgets.dailyUserUsd) {
-        throw new DomainError('BUDGET_EXCEEDED', `Today's budget of $${this.budgets.dailyUserUsd} is used ($${spent.toFixed(4)} spent); it resets at 00:00 UTC`);
-      }
-    }
   }
 
   private async claimTurn(session: Session): Promise<Session> {
