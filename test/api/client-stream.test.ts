@@ -30,7 +30,7 @@ function stream(socket: FakeSocket, maxBufferedBytes: number) {
     replay: async () => [],
   };
   const agents = new Proxy({}, { get: () => () => Promise.reject(new Error('no agent call expected')) }) as any;
-  const client = new ClientStream(socket as any, { sessionId: 's1', actor: { userId: 'u1', role: 'user' }, maxBufferedBytes }, agents, events as any, () => undefined);
+  const client = new ClientStream(socket as any, { sessionId: 's1', actor: { userId: 'u1', role: 'user' }, maxBufferedBytes }, agents, events, () => undefined);
   client.start(undefined);
   return { publish: (seq: number) => publish({ type: 'text_delta', session_id: 's1', seq, timestamp: '', text: 'x' }) };
 }
