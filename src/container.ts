@@ -123,9 +123,11 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     error: (error: Error) => logger.warn({ err: error }, 'job queue error'),
   };
   const jobs: JobQueue = config.REDIS_URL ? new BullMqJobQueue({ url: config.REDIS_URL, prefix: config.AGENTD_QUEUE_PREFIX, observer }) : new InProcessJobQueue({ observer });
-  const executions = new TaskExecutionService(store, tasks, sessions, agents, storage, jobs, clock);
+  const executions = new TaskExecutionService(store, tasks, sessions, agents, storage, jobs, clock, runnerId);
   jobs.handle('task.execute', ({ executionId }) => executions.run(executionId), { concurrency: 4 });
   await jobs.start();
+  const runs = await executions.recover();
+  if (runs.failed + runs.requeued > 0) logger.warn(runs, 'task executions recovered from the last shutdown');
   // The queue stops before the agents: running jobs still need them while they drain.
   closers.unshift(() => jobs.close());
 

@@ -219,6 +219,8 @@ export const taskExecutions = pgTable(
     durationMs: integer('duration_ms'),
     errorMessage: text('error_message'),
     deliveries: jsonb('deliveries').$type<unknown[]>().notNull().default([]),
+    // The server that queued or runs the execution: after a crash, only its own runs are recovered.
+    runnerId: text('runner_id'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),

@@ -212,6 +212,7 @@ export interface TaskExecution {
   costUsd: number;
   durationMs: number | null;
   errorMessage: string | null;
+  runnerId: string | null;
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;

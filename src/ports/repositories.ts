@@ -206,11 +206,12 @@ export interface TaskRepository {
 }
 
 export interface TaskExecutionRepository {
-  insert(execution: Pick<TaskExecution, 'taskId' | 'userId' | 'sessionId' | 'trigger' | 'variables'>): Promise<TaskExecution>;
+  insert(execution: Pick<TaskExecution, 'taskId' | 'userId' | 'sessionId' | 'trigger' | 'variables' | 'runnerId'>): Promise<TaskExecution>;
   findById(id: string): Promise<TaskExecution | undefined>;
   listForTask(taskId: string, page: PageRequest): Promise<Page<TaskExecution>>;
+  findByStatus(statuses: readonly ExecutionStatus[], runnerId: string): Promise<TaskExecution[]>;
   /** Compare-and-set on status, like sessions: undefined when the execution was not in `from`. */
-  transition(id: string, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: Partial<Pick<TaskExecution, 'costUsd' | 'durationMs' | 'errorMessage' | 'startedAt' | 'completedAt'>>): Promise<TaskExecution | undefined>;
+  transition(id: string, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: Partial<Pick<TaskExecution, 'costUsd' | 'durationMs' | 'errorMessage' | 'startedAt' | 'completedAt' | 'runnerId'>>): Promise<TaskExecution | undefined>;
 }
 
 export interface Repositories {

@@ -26,6 +26,8 @@ export class TaskExecutionService {
     private readonly storage: WorkspaceStorage,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    /** This server's identity, stable across its restarts (as for sessions). */
+    private readonly runnerId: string,
   ) {}
 
   /** Checks what can be checked now (access, the variables), then queues the run. */
@@ -46,7 +48,7 @@ export class TaskExecutionService {
       },
     });
     const execution = await this.store.transaction(async (repos) => {
-      const created = await repos.taskExecutions.insert({ taskId, userId: task.userId, sessionId: session.id, trigger, variables });
+      const created = await repos.taskExecutions.insert({ taskId, userId: task.userId, sessionId: session.id, trigger, variables, runnerId: this.runnerId });
       await repos.audit.insert(auditOf(actor, { eventType: 'task.execution_requested', category: 'task', resourceType: 'task', resourceId: taskId, details: { execution_id: created.id, trigger } }));
       return created;
     });
@@ -58,7 +60,7 @@ export class TaskExecutionService {
   /** The job. Safe to run twice: only a pending execution starts. */
   async run(executionId: string): Promise<void> {
     const started = this.clock.now();
-    const execution = await this.store.taskExecutions.transition(executionId, ['pending'], 'running', { startedAt: started });
+    const execution = await this.store.taskExecutions.transition(executionId, ['pending'], 'running', { startedAt: started, runnerId: this.runnerId });
     if (!execution?.sessionId) return;
     const [task, owner] = await Promise.all([this.store.tasks.findById(execution.taskId), this.store.users.findById(execution.userId)]);
     let errorMessage: string | null = null;
@@ -91,6 +93,27 @@ export class TaskExecutionService {
         details: { execution_id: executionId, status: finished.status, cost_usd: finished.costUsd, duration_ms: finished.durationMs },
       });
     }
+  }
+
+  /**
+   * At start-up, for this server's own runs: one that was running died with the last process and
+   * is failed (its session was marked interrupted); pending ones are queued again, since the
+   * in-process queue forgets them (with BullMQ the job id makes this a no-op).
+   */
+  async recover(): Promise<{ failed: number; requeued: number }> {
+    let failed = 0;
+    for (const execution of await this.store.taskExecutions.findByStatus(['running'], this.runnerId)) {
+      const done = await this.store.taskExecutions.transition(execution.id, ['running'], 'failed', {
+        errorMessage: 'The server stopped during this run; it was interrupted',
+        completedAt: this.clock.now(),
+      });
+      if (done) failed += 1;
+    }
+    const pending = await this.store.taskExecutions.findByStatus(['pending'], this.runnerId);
+    for (const execution of pending) {
+      await this.jobs.enqueue('task.execute', { executionId: execution.id, trigger: execution.trigger }, { jobId: execution.id, attempts: 1 });
+    }
+    return { failed, requeued: pending.length };
   }
 
   async cancel(actor: Actor, executionId: string): Promise<TaskExecution> {

@@ -76,3 +76,26 @@ test('SIGTERM lets a running turn finish, stops every agent process and exits 0'
   for (const pid of pids) expect(isAlive(pid)).toBe(false);
   expect(recordedAgentPids(dataDir)).toEqual([]);
 });
+
+test('a task run killed with its server is failed as interrupted when the server comes back', async () => {
+  const first = await startServerProcess(env());
+  const alice = await newUser(first.url);
+  const task = (await alice.post('/api/v1/tasks', { name: `slow-${Date.now()}`, prompt_template: '!delay 30000\n!text too late' })).body;
+  const run = (await alice.post(`/api/v1/tasks/${task.id}/execute`, {})).body;
+  for (let i = 0; i < 100 && (await alice.get(`/api/v1/task-executions/${run.id}`)).body.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  first.child.kill('SIGKILL');
+  await first.exited;
+
+  const second = await startServerProcess(env());
+  try {
+    const again = client(second.url, alice.token);
+    const execution = (await again.get(`/api/v1/task-executions/${run.id}`)).body;
+    expect(execution.status).toBe('failed');
+    expect(execution.error_message).toMatch(/interrupted/);
+    expect((await again.get(`/api/v1/sessions/${execution.session_id}`)).body.status).not.toBe('processing');
+  } finally {
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }
+});

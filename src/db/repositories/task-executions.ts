@@ -20,6 +20,8 @@ export function taskExecutionRepository(db: Db): TaskExecutionRepository {
       const rows = db.select().from(taskExecutions).where(where).orderBy(desc(taskExecutions.createdAt), desc(taskExecutions.id)).offset(page.skip).limit(page.limit);
       return paged(db, taskExecutions, where, page, rows.then((r) => r.map(toExecution)));
     },
+    findByStatus: async (statuses, runnerId) =>
+      (await db.select().from(taskExecutions).where(and(inArray(taskExecutions.status, [...statuses]), eq(taskExecutions.runnerId, runnerId)))).map(toExecution),
     transition: async (id, from, to, patch = {}) => {
       const rows = await db
         .update(taskExecutions)

@@ -1,0 +1,1 @@
+ALTER TABLE "task_executions" ADD COLUMN "runner_id" text;
