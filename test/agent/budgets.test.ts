@@ -1,14 +1,28 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startModelServer, type ModelServer } from '../../src/model-server/server.ts';
 import { newUser, startServer, type TestServer } from '../support/server.ts';
 
 // A plain scripted turn costs about $0.044 at the default model's list price.
+let model: ModelServer;
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ env: { AGENTD_USER_DAILY_BUDGET_USD: '0.12' } });
+  model = await startModelServer();
+  server = await startServer({ env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'k', AGENTD_USER_DAILY_BUDGET_USD: '0.12' } });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await model.close();
+});
+
+/** Model requests a session's agent made while `work` ran: the agent stops asking once over its cap. */
+async function modelRequestsDuring(sessionId: string, work: () => Promise<unknown>) {
+  const count = () => model.requests.filter((r) => r.sessionId === sessionId).length;
+  const before = count();
+  const result = await work();
+  return { result: result as any, requests: count() - before };
+}
+
+const threeWrites = '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}';
 
 test("a turn that crosses the session's max_budget_usd is stopped, and the next one is refused with 402", async () => {
   const alice = await newUser(server.url);
@@ -49,11 +63,10 @@ test("after its agent restarts, a session's turn may spend only what is left of 
   // Pausing releases the agent process; the next turn runs in a new one.
   await alice.post(`/api/v1/sessions/${session.id}/pause`);
   await alice.post(`/api/v1/sessions/${session.id}/resume`, {});
-  const turn = await alice.post(`/api/v1/sessions/${session.id}/query`, {
-    message: '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}',
-  });
+  // $0.016 was left: the first model call (~$0.045) crosses it, so the agent asks nothing more.
+  const { result: turn, requests } = await modelRequestsDuring(session.id, () => alice.post(`/api/v1/sessions/${session.id}/query`, { message: threeWrites }));
   expect(turn.body.stop_reason).toBe('error_max_budget_usd');
-  expect(existsSync(path.join(session.working_directory_path, 'a.txt'))).toBe(false);
+  expect(requests).toBe(1);
 });
 
 test("a turn that crosses the user's daily budget is stopped, even when other sessions spent it", async () => {
@@ -63,11 +76,10 @@ test("a turn that crosses the user's daily budget is stopped, even when other se
   expect((await alice.post(`/api/v1/sessions/${worker.body.id}/query`, { message: 'warm up' })).status).toBe(200);
   // ...then another session spends most of what is left.
   expect((await alice.post(`/api/v1/sessions/${spender.body.id}/query`, { message: 'spend' })).status).toBe(200);
-  const turn = await alice.post(`/api/v1/sessions/${worker.body.id}/query`, {
-    message: '!tool Write {"file_path":"$CWD/a.txt","content":"a"}\n!tool Write {"file_path":"$CWD/b.txt","content":"b"}\n!tool Write {"file_path":"$CWD/c.txt","content":"c"}',
-  });
+  // About $0.032 of the day was left: the first model call crosses it, so the agent asks nothing more.
+  const { result: turn, requests } = await modelRequestsDuring(worker.body.id, () => alice.post(`/api/v1/sessions/${worker.body.id}/query`, { message: threeWrites }));
   expect(turn.body.stop_reason).toBe('error_max_budget_usd');
-  expect(existsSync(path.join(worker.body.working_directory_path, 'b.txt'))).toBe(false);
+  expect(requests).toBe(1);
   const refused = await alice.post(`/api/v1/sessions/${worker.body.id}/query`, { message: 'more' });
   expect(refused.status).toBe(402);
 });
