@@ -20,14 +20,16 @@ export type SessionMode = (typeof sessionModes)[number];
 /**
  * The reference's state machine. agentd's additions where it is unclear: resume is allowed
  * from completed (reopens it) and a failed session may reconnect, so an agent failure never
- * leaves a conversation unusable.
+ * leaves a conversation unusable; a session never messaged may be paused or completed (a task
+ * run that failed before its turn); a turn that ends while waiting for an approval (interrupt,
+ * restart) goes back to active.
  */
 const transitions: Record<SessionStatus, readonly SessionStatus[]> = {
-  created: ['connecting', 'terminated'],
+  created: ['connecting', 'paused', 'completed', 'terminated'],
   connecting: ['active', 'failed', 'terminated'],
   active: ['processing', 'waiting', 'paused', 'completed', 'failed', 'terminated'],
   processing: ['active', 'waiting', 'completed', 'failed', 'terminated'],
-  waiting: ['processing', 'failed', 'terminated'],
+  waiting: ['processing', 'active', 'failed', 'terminated'],
   paused: ['active', 'terminated'],
   completed: ['active', 'archived', 'terminated'],
   failed: ['connecting', 'archived', 'terminated'],

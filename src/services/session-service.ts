@@ -124,14 +124,13 @@ export class SessionService {
     };
   }
 
-  /** Moves a session along the state machine; a concurrent change in between is a conflict, not a lost update. */
-  async transition(sessionId: string, to: SessionStatus, patch: Parameters<Repositories['sessions']['transition']>[3] = {}): Promise<Session> {
-    const current = await this.store.sessions.findById(sessionId);
-    if (!current) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
-    assertTransition(current.status, to);
-    const updated = await this.store.sessions.transition(sessionId, [current.status], to, patch);
-    if (!updated) throw new DomainError('INVALID_STATE_TRANSITION', `Session changed state concurrently; cannot move to ${to}`);
-    return updated;
+  /**
+   * Moves a session from one of `from` to `to`, as one compare-and-set: undefined when the session
+   * was in none of them (someone else moved it first). Every move must be one the state machine allows.
+   */
+  async transition(sessionId: string, from: readonly SessionStatus[], to: SessionStatus, patch: Parameters<Repositories['sessions']['transition']>[3] = {}): Promise<Session | undefined> {
+    for (const status of from) assertTransition(status, to);
+    return this.store.sessions.transition(sessionId, from, to, patch);
   }
 
   async terminate(actor: Actor, id: string, reason = 'deleted by user'): Promise<void> {

@@ -80,7 +80,7 @@ export class TaskExecutionService {
       errorMessage,
       completedAt,
     });
-    await this.store.sessions.transition(execution.sessionId, ['active', 'created'], 'completed', { completedAt });
+    await this.sessions.transition(execution.sessionId, ['active', 'created'], 'completed', { completedAt });
     await this.agents.stop(execution.sessionId);
     await this.storage.archiveWorkingDirectory(execution.sessionId);
     if (finished) {

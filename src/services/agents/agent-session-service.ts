@@ -141,7 +141,7 @@ export class AgentSessionService {
     }
     if (!acceptsMessages(session.status)) throw new DomainError('SESSION_NOT_ACCEPTING', `A ${session.status} session does not accept messages`);
     const to = session.status === 'created' ? 'connecting' : 'processing';
-    const claimed = await this.store.sessions.transition(session.id, [session.status], to, { runnerId: this.runnerId, ...(session.startedAt ? {} : { startedAt: this.clock.now() }) });
+    const claimed = await this.sessions.transition(session.id, [session.status], to, { runnerId: this.runnerId, ...(session.startedAt ? {} : { startedAt: this.clock.now() }) });
     if (!claimed) throw new DomainError('SESSION_BUSY', 'The session is already processing a message');
     await this.events.emit(session.id, 'status', { status: to });
     return claimed;
@@ -216,7 +216,7 @@ export class AgentSessionService {
   }
 
   private async finishTurn(sessionId: string, errorMessage: string | null) {
-    const back = await this.store.sessions.transition(sessionId, ['processing', 'waiting', 'connecting'], 'active', { errorMessage });
+    const back = await this.sessions.transition(sessionId, ['processing', 'waiting', 'connecting'], 'active', { errorMessage });
     if (back) await this.events.emit(sessionId, 'status', { status: 'active' });
   }
 
@@ -266,7 +266,7 @@ export class AgentSessionService {
   }
 
   private async moveStatus(sessionId: string, from: SessionStatus[], to: SessionStatus): Promise<Session> {
-    const moved = await this.store.sessions.transition(sessionId, from, to);
+    const moved = await this.sessions.transition(sessionId, from, to);
     if (!moved) {
       const current = await this.store.sessions.findById(sessionId);
       throw new DomainError('INVALID_STATE_TRANSITION', `Cannot move a ${current?.status ?? 'missing'} session to ${to}`);
