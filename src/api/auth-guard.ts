@@ -30,8 +30,3 @@ export function requireAuth(auth: AuthService, options: { allowQueryToken?: bool
     request.actor = await auth.authenticate(token, originOf(request));
   };
 }
-
-export function requireAdmin(request: FastifyRequest) {
-  if (request.actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Admin role required');
-  return Promise.resolve();
-}

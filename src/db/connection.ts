@@ -15,7 +15,6 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface DatabaseHandle {
   readonly db: Db;
-  readonly kind: 'pglite' | 'postgres';
   ping(): Promise<void>;
   close(): Promise<void>;
   /** PGlite only: a copy of the whole database, loadable as a `seed`. */
@@ -45,7 +44,6 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   }
   return {
     db,
-    kind: 'postgres',
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => pool.end(),
   };
@@ -59,7 +57,6 @@ async function openPglite(dataDir: string | undefined, seed: Blob | undefined): 
   await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
   return {
     db,
-    kind: 'pglite',
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => client.close(),
     dump: () => client.dumpDataDir('none'),

@@ -51,6 +51,3 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
-
-export const notFound = (code: ErrorCode, what: string) => new DomainError(code, `${what} not found`);
-

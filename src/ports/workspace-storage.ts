@@ -7,8 +7,6 @@ export interface WorkspaceStorage {
   /** Packs the working directory into archives/{sessionId}.tar.gz and returns its path and size. */
   archiveWorkingDirectory(sessionId: string): Promise<{ path: string; sizeBytes: number } | undefined>;
   removeWorkingDirectory(sessionId: string): Promise<void>;
-  /** Resolves a user-supplied relative path inside a session's directory, refusing escapes. */
-  resolveInWorkingDirectory(sessionId: string, relativePath: string): string;
   directorySize(path: string): Promise<number>;
   /** Bytes a session holds on disk: its working directory and its archive. */
   sessionUsage(sessionId: string): Promise<{ workingDirectoryBytes: number; archiveBytes: number }>;

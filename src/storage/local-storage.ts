@@ -60,15 +60,6 @@ export class LocalWorkspaceStorage implements WorkspaceStorage {
     await rm(this.workingDirectoryPath(sessionId), { recursive: true, force: true });
   }
 
-  resolveInWorkingDirectory(sessionId: string, relativePath: string): string {
-    const base = this.workingDirectoryPath(sessionId);
-    const target = path.resolve(base, relativePath);
-    if (relativePath.includes('\0') || (target !== base && !target.startsWith(base + path.sep))) {
-      throw new DomainError('PATH_OUTSIDE_ROOT', 'Path escapes the working directory');
-    }
-    return target;
-  }
-
   async directorySize(dir: string): Promise<number> {
     let total = 0;
     const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
