@@ -11,11 +11,12 @@ import { auditRoutes } from './api/routes/audit.ts';
 import { authRoutes } from './api/routes/auth.ts';
 import { mcpServerRoutes } from './api/routes/mcp-servers.ts';
 import { opsRoutes } from './api/routes/ops.ts';
+import { reportRoutes } from './api/routes/reports.ts';
 import { sessionRoutes } from './api/routes/sessions.ts';
 import { sessionAgentRoutes } from './api/routes/session-agent.ts';
 import { sessionTemplateRoutes } from './api/routes/session-templates.ts';
 import { taskRoutes } from './api/routes/tasks.ts';
-import { taskExecutionRoutes } from './api/routes/task-executions.ts';
+import { taskExecutionRoutes, taskTriggerRoutes } from './api/routes/task-executions.ts';
 import { sessionStreamRoute } from './api/ws/session-stream.ts';
 import type { Container } from './container.ts';
 
@@ -62,5 +63,7 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   await app.register(sessionTemplateRoutes(container.auth, container.templates), { prefix: '/api/v1/session-templates' });
   await app.register(taskRoutes(container.auth, container.tasks), { prefix: '/api/v1/tasks' });
   await app.register(taskExecutionRoutes(container.auth, container.executions), { prefix: '/api/v1' });
+  await app.register(reportRoutes(container.auth, container.reports), { prefix: '/api/v1/reports' });
+  await app.register(taskTriggerRoutes(container.executions), { prefix: '/api/v1' });
   return app;
 }

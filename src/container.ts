@@ -18,6 +18,9 @@ import { TokenSigner } from './services/auth/tokens.ts';
 import { SessionService } from './services/session-service.ts';
 import { TaskService } from './services/task-service.ts';
 import { TaskExecutionService } from './services/task-execution-service.ts';
+import { ReportService } from './services/report-service.ts';
+import { TaskScheduler } from './services/task-scheduler.ts';
+import { WebhookNotifier } from './services/webhooks.ts';
 import { BullMqJobQueue } from './jobs/bullmq-queue.ts';
 import { InProcessJobQueue } from './jobs/in-process-queue.ts';
 import type { JobQueue } from './ports/job-queue.ts';
@@ -37,6 +40,11 @@ import { RedisEventBus } from './events/redis-bus.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { AgentRuntime } from './ports/agent-runtime.ts';
 import { LocalWorkspaceStorage } from './storage/local-storage.ts';
+import { LocalReportStorage } from './storage/report-files.ts';
+import { PdfThread } from './reports/pdf-thread.ts';
+import { SessionToolSecrets } from './services/tool-secrets.ts';
+import { PostgresReader } from './tools/database.ts';
+import { ClientNodeKubernetesReader } from './tools/kubernetes.ts';
 
 export interface Container {
   readonly config: Config;
@@ -47,6 +55,7 @@ export interface Container {
   readonly templates: TemplateService;
   readonly tasks: TaskService;
   readonly executions: TaskExecutionService;
+  readonly reports: ReportService;
   readonly audit: AuditService;
   readonly admin: AdminService;
   readonly mcpServers: McpServerService;
@@ -78,13 +87,18 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const tokens = new TokenSigner({ secret: jwtSecret, accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS, refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS });
   const storage = new LocalWorkspaceStorage(dataDir);
   const auth = new AuthService(store, tokens, clock, { maxConcurrentSessions: config.AGENTD_MAX_SESSIONS_PER_USER });
-  const templates = new TemplateService(store);
-  const sessions = new SessionService(store, storage, clock, templates);
-  const tasks = new TaskService(store, new LiquidPromptRenderer(), new CronCalendar(), clock);
+  const secrets = new SecretBox(await persistentSecret(dataDir, 'secrets', config.AGENTD_SECRETS_KEY, (message) => logger.warn(message)));
+  const toolSecrets = new SessionToolSecrets(secrets, config.DATABASE_URL, (message, details) => logger.warn(details, message));
+  const templates = new TemplateService(store, secrets);
+  const sessions = new SessionService(store, storage, clock, toolSecrets, templates);
+  // Every task write moves its schedule (the scheduler is built below, once executions exist).
+  const tasks: TaskService = new TaskService(store, new LiquidPromptRenderer(), new CronCalendar(), clock, secrets, (taskId, task): Promise<void> => scheduler.follow(taskId, task));
   const audit = new AuditService(store.audit);
   const admin = new AdminService(store, storage);
-  const mcpSecrets = new SecretBox(await persistentSecret(dataDir, 'secrets', config.AGENTD_SECRETS_KEY, (message) => logger.warn(message)));
-  const mcpServers = new McpServerService(store, mcpSecrets, new McpClientProbe({ workDir: path.join(dataDir, 'mcp-probe'), clientVersion: '0.1.0' }), clock, { healthTimeoutMs: config.AGENTD_MCP_HEALTH_TIMEOUT_SECONDS * 1000, warn: (message, details) => logger.warn(details, message) });
+  const pdfThread = new PdfThread();
+  closers.push(() => pdfThread.close());
+  const reports = new ReportService(store, new LocalReportStorage(dataDir), clock, pdfThread);
+  const mcpServers = new McpServerService(store, secrets, new McpClientProbe({ workDir: path.join(dataDir, 'mcp-probe'), clientVersion: '0.1.0' }), clock, { healthTimeoutMs: config.AGENTD_MCP_HEALTH_TIMEOUT_SECONDS * 1000, warn: (message, details) => logger.warn(details, message) });
 
   const model = await resolveModelEndpoint(config, logger);
   closers.push(() => model.close());
@@ -101,7 +115,12 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const runnerId = await persistentSecret(dataDir, 'instance', undefined, () => undefined);
   const budgets = new BudgetPolicy(store, clock, config.AGENTD_USER_DAILY_BUDGET_USD);
   // The monitoring tools report on the pool that serves them (read only when a tool runs, after start-up).
-  const tools = sessionTools(store, mcpServers, monitoringSource(store, () => pool.stats()));
+  const tools = sessionTools(store, mcpServers, {
+    monitoring: monitoringSource(store, () => pool.stats()),
+    secrets: toolSecrets,
+    database: (settings) => new PostgresReader(settings, { ownDatabaseUrl: config.DATABASE_URL }),
+    kubernetes: (settings) => new ClientNodeKubernetesReader(settings),
+  });
   const pool = new AgentPool(runtime, store, clock, {
     maxLive: config.AGENTD_MAX_LIVE_AGENTS,
     idleMs: config.AGENTD_AGENT_IDLE_SECONDS * 1000,
@@ -123,8 +142,18 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     error: (error: Error) => logger.warn({ err: error }, 'job queue error'),
   };
   const jobs: JobQueue = config.REDIS_URL ? new BullMqJobQueue({ url: config.REDIS_URL, prefix: config.AGENTD_QUEUE_PREFIX, observer }) : new InProcessJobQueue({ observer });
-  const executions = new TaskExecutionService(store, tasks, sessions, agents, storage, jobs, clock, runnerId);
+  const warn = (message: string, details: Record<string, unknown>) => logger.warn(details, message);
+  const webhooks = new WebhookNotifier(store, jobs, clock, (task) => tasks.webhookSecret(task), {
+    attempts: config.AGENTD_WEBHOOK_ATTEMPTS,
+    backoffMs: config.AGENTD_WEBHOOK_BACKOFF_MS,
+    timeoutMs: config.AGENTD_WEBHOOK_TIMEOUT_SECONDS * 1000,
+  });
+  const executions = new TaskExecutionService(store, tasks, sessions, agents, storage, jobs, clock, { runnerId, reports, listener: webhooks, warn });
+  const scheduler = new TaskScheduler(store, jobs, executions, clock, warn);
   jobs.handle('task.execute', ({ executionId }) => executions.run(executionId), { concurrency: 4 });
+  jobs.handle('task.schedule_tick', ({ taskId }, { scheduledFor }) => scheduler.tick(taskId, scheduledFor), { concurrency: 2 });
+  jobs.handle('task.notify', ({ executionId }, context) => webhooks.deliver(executionId, context), { concurrency: 4 });
+  await scheduler.declareAll();
   await jobs.start();
   const runs = await executions.recover();
   if (runs.failed + runs.requeued > 0) logger.warn(runs, 'task executions recovered from the last shutdown');
@@ -145,6 +174,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     templates,
     tasks,
     executions,
+    reports,
     audit,
     admin,
     mcpServers,

@@ -1,6 +1,7 @@
 import type { AuditLog, HookExecution, Message, PermissionDecision, Session, SessionTemplate, ToolCall, User } from '../domain/entities.ts';
 import type { McpHealth, McpServer } from '../domain/mcp-server.ts';
 import type { TaskView } from '../services/task-service.ts';
+import { shownSdkOptions } from '../services/tool-secrets.ts';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -22,7 +23,7 @@ export const presentSession = (s: Session) => ({
   name: s.name,
   mode: s.mode,
   status: s.status,
-  sdk_options: s.sdkOptions,
+  sdk_options: shownSdkOptions(s.sdkOptions),
   working_directory_path: s.workingDirectoryPath,
   parent_session_id: s.parentSessionId,
   is_fork: s.isFork,
@@ -114,7 +115,7 @@ export const presentSessionTemplate = (t: SessionTemplate) => ({
   name: t.name,
   description: t.description,
   category: t.category,
-  sdk_options: t.sdkOptions,
+  sdk_options: shownSdkOptions(t.sdkOptions),
   default_mode: t.defaultMode,
   is_public: t.isPublic,
   usage_count: t.usageCount,
@@ -131,7 +132,7 @@ export const presentTask = (t: TaskView) => ({
   variables: t.variables,
   allowed_tools: t.allowedTools,
   disallowed_tools: t.disallowedTools,
-  sdk_options: t.sdkOptions,
+  sdk_options: shownSdkOptions(t.sdkOptions),
   is_scheduled: t.isScheduled,
   schedule_cron: t.scheduleCron,
   schedule_enabled: t.scheduleEnabled,
@@ -139,7 +140,11 @@ export const presentTask = (t: TaskView) => ({
   next_run_at: iso(t.nextRunAt),
   generate_report: t.generateReport,
   report_format: t.reportFormat,
-  notification_config: t.notificationConfig,
+  notification_config: t.notificationConfig && {
+    ...(t.notificationConfig.webhook_url === undefined ? {} : { webhook_url: t.notificationConfig.webhook_url }),
+    ...(t.notificationConfig.secret === undefined ? {} : { secret: '****' as const }),
+  },
+  has_trigger_token: t.triggerSecretHash !== null,
   tags: t.tags,
   is_active: t.isActive,
   created_at: t.createdAt.toISOString(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { reportFormats } from '../domain/entities.ts';
+import { builtinToolNames, reportFormats } from '../domain/entities.ts';
 import { sessionModes, sessionStatuses } from '../domain/session-status.ts';
 
 export const errorSchema = z.object({
@@ -42,7 +42,29 @@ export const sdkOptionsSchema = z
     max_turns: z.number().int().min(1).max(500).optional(),
     system_prompt: z.string().max(100_000).optional(),
     max_budget_usd: z.number().positive().max(100_000).optional(),
-    builtin_tools: z.array(z.enum(['monitoring'])).max(10).optional().describe("agentd's in-process tools for the agent: monitoring (server health, this session's usage)"),
+    builtin_tools: z
+      .array(z.enum(builtinToolNames))
+      .max(10)
+      .optional()
+      .describe("agentd's in-process tools for the agent: monitoring (server health, this session's usage), database (read-only SQL; needs `database`), kubernetes_readonly (namespaces, pods, logs; needs `kubernetes`)"),
+    database: z
+      .strictObject({
+        dsn: z
+          .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+          .max(2000)
+          .describe("postgres://user:password@host:5432/database[?sslmode=disable|require|verify-full]; never agentd's own database. Stored encrypted, shown with the password as ****"),
+        statement_timeout_ms: z.number().int().min(100).max(60_000).optional().describe('Per query; default 5000'),
+        max_rows: z.number().int().min(1).max(5000).optional().describe('Rows a query returns at most; default 200'),
+      })
+      .optional()
+      .describe('Target of the database built-in'),
+    kubernetes: z
+      .strictObject({
+        kubeconfig: z.string().min(1).max(200_000).describe('Kubeconfig YAML with inline credentials (token, client certificate data); exec and file references are refused. Stored encrypted, shown as ****'),
+        context: z.string().min(1).max(253).optional().describe("Default: the kubeconfig's current-context"),
+      })
+      .optional()
+      .describe('Cluster of the kubernetes_readonly built-in'),
   })
   .describe('Agent options; unknown keys are rejected');
 
@@ -103,6 +125,12 @@ export const toolListSchema = z.array(toolName).max(200);
 
 export const notificationConfigSchema = z.strictObject({
   webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  secret: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(500)
+    .optional()
+    .describe('Signs each delivery (X-Agentd-Signature: sha256=HMAC(secret, "<X-Agentd-Timestamp>.<body>")); required with webhook_url, kept sealed, shown as "****"'),
 });
 
 export const taskSchema = z.object({
@@ -122,7 +150,8 @@ export const taskSchema = z.object({
   next_run_at: z.string().nullable(),
   generate_report: z.boolean(),
   report_format: z.enum(reportFormats),
-  notification_config: notificationConfigSchema.nullable(),
+  notification_config: z.object({ webhook_url: z.string().optional(), secret: z.literal('****').optional() }).nullable(),
+  has_trigger_token: z.boolean().describe('Whether POST /tasks/{id}/trigger accepts a token now'),
   tags: z.array(z.string()),
   is_active: z.boolean(),
   created_at: z.string(),

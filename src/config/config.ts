@@ -46,6 +46,9 @@ export const configSchema = z.object({
   AGENTD_AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   AGENTD_SECRETS_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   AGENTD_MCP_HEALTH_TIMEOUT_SECONDS: positiveInt.default(10),
+  AGENTD_WEBHOOK_ATTEMPTS: positiveInt.default(5),
+  AGENTD_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
+  AGENTD_WEBHOOK_TIMEOUT_SECONDS: positiveInt.default(10),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
 });

@@ -14,7 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { SdkOptions, SessionMcpServer } from '../domain/entities.ts';
+import type { SdkOptions, SessionMcpServer, WebhookDelivery } from '../domain/entities.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -218,27 +218,33 @@ export const taskExecutions = pgTable(
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     durationMs: integer('duration_ms'),
     errorMessage: text('error_message'),
-    deliveries: jsonb('deliveries').$type<unknown[]>().notNull().default([]),
+    deliveries: jsonb('deliveries').$type<WebhookDelivery[]>().notNull().default([]),
+    /** The cron instant a scheduled run belongs to: one execution per task and instant, however many servers fire it. */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
     // The server that queued or runs the execution: after a crash, only its own runs are recovered.
     runnerId: text('runner_id'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
   },
-  (t) => [index('task_executions_task_idx').on(t.taskId)],
+  (t) => [index('task_executions_task_idx').on(t.taskId), uniqueIndex('task_executions_tick_key').on(t.taskId, t.scheduledFor)],
 );
 
-export const reports = pgTable('reports', {
-  id: id(),
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
-  executionId: uuid('execution_id'),
-  format: text('format').notNull(),
-  filePath: text('file_path').notNull(),
-  fileSizeBytes: bigint('file_size_bytes', { mode: 'number' }).notNull(),
-  options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
-  createdAt: createdAt(),
-});
+export const reports = pgTable(
+  'reports',
+  {
+    id: id(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
+    executionId: uuid('execution_id'),
+    format: text('format').notNull(),
+    filePath: text('file_path').notNull(),
+    fileSizeBytes: bigint('file_size_bytes', { mode: 'number' }).notNull(),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reports_user_idx').on(t.userId, t.createdAt), index('reports_session_idx').on(t.sessionId), index('reports_execution_idx').on(t.executionId)],
+);
 
 export const mcpServers = pgTable(
   'mcp_servers',

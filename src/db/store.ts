@@ -9,6 +9,7 @@ import {
   toolCallRepository,
 } from './repositories/conversation.ts';
 import { mcpServerRepository } from './repositories/mcp-servers.ts';
+import { reportRepository } from './repositories/reports.ts';
 import { sessionRepository } from './repositories/sessions.ts';
 import { taskExecutionRepository } from './repositories/task-executions.ts';
 import { taskRepository } from './repositories/tasks.ts';
@@ -32,6 +33,7 @@ function repositories(db: Db): Repositories {
     templates: sessionTemplateRepository(db),
     tasks: taskRepository(db),
     taskExecutions: taskExecutionRepository(db),
+    reports: reportRepository(db),
   };
 }
 

@@ -25,7 +25,32 @@ export interface SdkOptions {
   max_turns?: number | undefined;
   system_prompt?: string | undefined;
   max_budget_usd?: number | undefined;
-  builtin_tools?: 'monitoring'[] | undefined;
+  builtin_tools?: BuiltinToolName[] | undefined;
+  database?: DatabaseToolOptions | undefined;
+  kubernetes?: KubernetesToolOptions | undefined;
+}
+
+/** agentd's in-process tools a session can enable. */
+export const builtinToolNames = ['monitoring', 'database', 'kubernetes_readonly'] as const;
+export type BuiltinToolName = (typeof builtinToolNames)[number];
+
+/** A secret as stored in sdk_options: sealed, with the form that may be shown (e.g. the DSN without its password). */
+export interface SealedSecret {
+  sealed: string;
+  shown: string;
+}
+
+/** The `database` built-in's target. `dsn` is given as text and stored sealed. */
+export interface DatabaseToolOptions {
+  dsn: string | SealedSecret;
+  statement_timeout_ms?: number | undefined;
+  max_rows?: number | undefined;
+}
+
+/** The `kubernetes_readonly` built-in's cluster. `kubeconfig` (YAML) is given as text and stored sealed. */
+export interface KubernetesToolOptions {
+  kubeconfig: string | SealedSecret;
+  context?: string | undefined;
 }
 
 /** An MCP server as a session's agent got it: where it came from and how it started. */
@@ -165,8 +190,26 @@ export interface SessionTemplate {
 export const reportFormats = ['json', 'markdown', 'html', 'pdf'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
 
+/**
+ * Where an execution's outcome is posted. `secret` signs each delivery (HMAC-SHA256); it is
+ * stored sealed and never shown again.
+ */
 export interface NotificationConfig {
   webhook_url?: string | undefined;
+  secret?: string | undefined;
+}
+
+/** One attempt to post an execution's outcome to its task's webhook. */
+export interface WebhookDelivery {
+  attempt: number;
+  event: string;
+  url: string;
+  /** The receiver's HTTP status; null when no response came (refused, timed out). */
+  status_code: number | null;
+  ok: boolean;
+  error: string | null;
+  duration_ms: number;
+  delivered_at: string;
 }
 
 /** Repeatable agent work: a prompt template, the agent's options, an optional schedule. */
@@ -213,6 +256,9 @@ export interface TaskExecution {
   durationMs: number | null;
   errorMessage: string | null;
   runnerId: string | null;
+  /** The cron instant of a scheduled run; null otherwise. */
+  scheduledFor: Date | null;
+  deliveries: WebhookDelivery[];
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;

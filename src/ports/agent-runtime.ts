@@ -17,9 +17,44 @@ export interface MonitoringSource {
   sessionUsage(sessionId: string): Promise<Record<string, unknown>>;
 }
 
-/** In-process tools agentd itself serves to an agent, each enabled per session. */
+/** What a built-in tool hands the agent: text, and whether it reports a failure. */
+export interface ToolText {
+  text: string;
+  isError: boolean;
+}
+
+/** The built-in `database` tools: read-only SQL against the database the session named. */
+export interface DatabaseReader {
+  query(sql: string): Promise<ToolText>;
+  listTables(): Promise<ToolText>;
+}
+
+/** The built-in `kubernetes_readonly` tools: reads from the cluster the session's kubeconfig reaches. */
+export interface KubernetesReader {
+  listNamespaces(): Promise<ToolText>;
+  listPods(namespace: string): Promise<ToolText>;
+  describePod(namespace: string, name: string): Promise<ToolText>;
+  podLogs(namespace: string, name: string, options: { container?: string | undefined; tailLines?: number | undefined }): Promise<ToolText>;
+}
+
+/** A session's `database` options, opened: only ever held while its agent starts. */
+export interface DatabaseToolSettings {
+  dsn: string;
+  statementTimeoutMs: number;
+  maxRows: number;
+}
+
+/** A session's `kubernetes` options, opened: only ever held while its agent starts. */
+export interface KubernetesToolSettings {
+  kubeconfig: string;
+  context?: string | undefined;
+}
+
+/** In-process tools agentd itself serves to an agent, each enabled per session (keys are the MCP server names). */
 export interface BuiltinTools {
   monitoring?: MonitoringSource | undefined;
+  database?: DatabaseReader | undefined;
+  kubernetes_readonly?: KubernetesReader | undefined;
 }
 
 export interface AgentSpec {

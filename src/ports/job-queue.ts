@@ -12,6 +12,7 @@ export const jobPayloads = {
     trigger: z.enum(['manual', 'scheduled', 'webhook', 'api']),
   }),
   'task.schedule_tick': z.object({ taskId: z.string().min(1) }),
+  'task.notify': z.object({ executionId: z.string().min(1) }),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;

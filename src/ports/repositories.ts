@@ -15,8 +15,10 @@ import type {
   ToolCall,
   ToolCallStatus,
   User,
+  WebhookDelivery,
 } from '../domain/entities.ts';
 import type { McpServerRecord } from '../domain/mcp-server.ts';
+import type { Report } from '../domain/report.ts';
 import type { Role } from '../domain/roles.ts';
 import type { SessionMode, SessionStatus } from '../domain/session-status.ts';
 
@@ -203,15 +205,44 @@ export interface TaskRepository {
   list(filter: TaskFilter, page: PageRequest): Promise<Page<Task>>;
   update(id: string, patch: Partial<Omit<NewTask, 'userId'>>): Promise<Task | undefined>;
   delete(id: string): Promise<boolean>;
+  /** Active tasks on an enabled schedule, of every user: what the scheduler declares at start-up. */
+  listScheduled(): Promise<Task[]>;
+  /** Sets or (null) removes the hash of the task's trigger token. */
+  setTriggerSecretHash(id: string, hash: string | null): Promise<boolean>;
 }
 
 export interface TaskExecutionRepository {
-  insert(execution: Pick<TaskExecution, 'taskId' | 'userId' | 'sessionId' | 'trigger' | 'variables' | 'runnerId'>): Promise<TaskExecution>;
+  /** Undefined, and nothing written, when the task already has an execution for the same `scheduledFor`. */
+  insert(execution: Pick<TaskExecution, 'taskId' | 'userId' | 'sessionId' | 'trigger' | 'variables' | 'runnerId'> & { scheduledFor?: Date | null }): Promise<TaskExecution | undefined>;
   findById(id: string): Promise<TaskExecution | undefined>;
   listForTask(taskId: string, page: PageRequest): Promise<Page<TaskExecution>>;
   findByStatus(statuses: readonly ExecutionStatus[], runnerId: string): Promise<TaskExecution[]>;
   /** Compare-and-set on status, like sessions: undefined when the execution was not in `from`. */
-  transition(id: string, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: Partial<Pick<TaskExecution, 'costUsd' | 'durationMs' | 'errorMessage' | 'startedAt' | 'completedAt' | 'runnerId'>>): Promise<TaskExecution | undefined>;
+  transition(
+    id: string,
+    from: readonly ExecutionStatus[],
+    to: ExecutionStatus,
+    patch?: Partial<Pick<TaskExecution, 'sessionId' | 'costUsd' | 'durationMs' | 'errorMessage' | 'startedAt' | 'completedAt' | 'runnerId' | 'reportId'>>,
+  ): Promise<TaskExecution | undefined>;
+  /** Sets fields that do not change the status (the session once created, the report once written). */
+  update(id: string, patch: Partial<Pick<TaskExecution, 'sessionId' | 'reportId'>>): Promise<TaskExecution | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Appends one webhook attempt to the execution's record, atomically. */
+  appendDelivery(id: string, delivery: WebhookDelivery): Promise<void>;
+}
+
+export interface ReportFilter {
+  userId?: string | undefined;
+  sessionId?: string | undefined;
+  executionId?: string | undefined;
+}
+
+export interface ReportRepository {
+  insert(report: Omit<Report, 'createdAt'>): Promise<Report>;
+  findById(id: string): Promise<Report | undefined>;
+  /** Newest first. */
+  list(filter: ReportFilter, page: PageRequest): Promise<Page<Report>>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface Repositories {
@@ -229,6 +260,7 @@ export interface Repositories {
   templates: SessionTemplateRepository;
   tasks: TaskRepository;
   taskExecutions: TaskExecutionRepository;
+  reports: ReportRepository;
 }
 
 /** The unit of work: repositories outside a transaction, and a way to run several writes atomically. */

@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { PageRequest, Repositories, SessionFilter, Store } from '../ports/repositories.ts';
 import type { WorkspaceStorage } from '../ports/workspace-storage.ts';
 import { auditOf } from './audit-service.ts';
+import type { SessionToolSecrets } from './tool-secrets.ts';
 
 export interface CreateSessionInput {
   name?: string | undefined;
@@ -42,6 +43,7 @@ export class SessionService {
     private readonly store: Store,
     private readonly storage: WorkspaceStorage,
     private readonly clock: Clock,
+    private readonly toolSecrets: SessionToolSecrets,
     private readonly templates: SessionTemplateSource = noTemplates,
   ) {}
 
@@ -54,6 +56,7 @@ export class SessionService {
     assertCanWrite(actor);
     const templateId = request.template_id;
     const input = templateId ? await this.templates.applyTo(actor, templateId, request) : request;
+    const sdkOptions = this.toolSecrets.seal(input.sdk_options ?? {});
     const id = randomUUID();
     const workingDirectoryPath = await this.storage.createWorkingDirectory(id);
     try {
@@ -66,7 +69,7 @@ export class SessionService {
           userId: actor.userId,
           name: input.name ?? null,
           mode: input.mode ?? 'interactive',
-          sdkOptions: input.sdk_options ?? {},
+          sdkOptions,
           workingDirectoryPath,
           parentSessionId: origin.parentSessionId ?? null,
           isFork: origin.isFork ?? false,

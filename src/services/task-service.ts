@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NotificationConfig, Page, ReportFormat, SdkOptions, Task } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isAdmin, type Actor } from '../domain/roles.ts';
@@ -5,8 +6,10 @@ import type { Clock } from '../ports/clock.ts';
 import type { PromptRenderer } from '../ports/prompt-renderer.ts';
 import type { NewTask, PageRequest, Store, TaskFilter } from '../ports/repositories.ts';
 import type { ScheduleCalendar } from '../ports/schedule.ts';
+import type { SecretSealer } from '../ports/secrets.ts';
 import { auditOf } from './audit-service.ts';
 import { assertCanWrite } from './session-service.ts';
+import { sealSdkOptions } from './tool-secrets.ts';
 
 export interface TaskInput {
   name: string;
@@ -41,6 +44,9 @@ export class TaskService {
     private readonly renderer: PromptRenderer,
     private readonly calendar: ScheduleCalendar,
     private readonly clock: Clock,
+    private readonly secrets: SecretSealer,
+    /** Told after every write, with the task as it now is (or null once deleted): the scheduler follows. */
+    private readonly changed: (taskId: string, task: Task | null) => Promise<void> = async () => undefined,
   ) {}
 
   async create(actor: Actor, input: TaskInput): Promise<TaskView> {
@@ -53,14 +59,14 @@ export class TaskService {
       promptTemplate: input.prompt_template,
       allowedTools: input.allowed_tools ?? [],
       disallowedTools: input.disallowed_tools ?? [],
-      sdkOptions: input.sdk_options ?? {},
+      sdkOptions: sealSdkOptions(this.secrets, input.sdk_options ?? {}),
       isScheduled,
       scheduleCron: input.schedule_cron ?? null,
       scheduleEnabled: input.schedule_enabled ?? isScheduled,
       timezone: input.timezone ?? 'UTC',
       generateReport: input.generate_report ?? false,
       reportFormat: input.report_format ?? 'json',
-      notificationConfig: input.notification_config ?? null,
+      notificationConfig: this.sealedNotification(input.notification_config, null) ?? null,
       tags: input.tags ?? [],
       isActive: input.is_active ?? true,
       nextRunAt: null,
@@ -72,6 +78,7 @@ export class TaskService {
       await repos.audit.insert(auditOf(actor, { eventType: 'task.created', category: 'task', resourceType: 'task', resourceId: row.id, details: { is_scheduled: row.isScheduled } }));
       return row;
     });
+    await this.changed(created.id, created);
     return { ...created, variables };
   }
 
@@ -93,14 +100,14 @@ export class TaskService {
       promptTemplate: change.prompt_template,
       allowedTools: change.allowed_tools,
       disallowedTools: change.disallowed_tools,
-      sdkOptions: change.sdk_options,
+      sdkOptions: change.sdk_options && sealSdkOptions(this.secrets, change.sdk_options, current.sdkOptions),
       isScheduled: change.is_scheduled,
       scheduleCron: change.schedule_cron,
       scheduleEnabled: change.schedule_enabled,
       timezone: change.timezone,
       generateReport: change.generate_report,
       reportFormat: change.report_format,
-      notificationConfig: change.notification_config,
+      notificationConfig: this.sealedNotification(change.notification_config, current.notificationConfig),
       tags: change.tags,
       isActive: change.is_active,
     };
@@ -113,6 +120,7 @@ export class TaskService {
       await repos.audit.insert(auditOf(actor, { eventType: 'task.updated', category: 'task', resourceType: 'task', resourceId: id, details: { fields: Object.keys(change) } }));
       return row;
     });
+    await this.changed(id, updated);
     return { ...updated, variables };
   }
 
@@ -123,6 +131,48 @@ export class TaskService {
       if (!(await repos.tasks.delete(id))) throw taskNotFound();
       await repos.audit.insert(auditOf(actor, { eventType: 'task.deleted', category: 'task', resourceType: 'task', resourceId: id }));
     });
+    await this.changed(id, null);
+  }
+
+  /**
+   * A new token for `POST /tasks/{id}/trigger`, replacing any earlier one. Only its hash is kept:
+   * the token is shown this once.
+   */
+  async issueTriggerToken(actor: Actor, id: string): Promise<string> {
+    assertCanWrite(actor);
+    await this.find(actor, id);
+    const token = `agtt_${randomBytes(32).toString('base64url')}`;
+    await this.store.transaction(async (repos) => {
+      await repos.tasks.setTriggerSecretHash(id, hashToken(token));
+      await repos.audit.insert(auditOf(actor, { eventType: 'task.trigger_token_issued', category: 'task', resourceType: 'task', resourceId: id }));
+    });
+    return token;
+  }
+
+  async revokeTriggerToken(actor: Actor, id: string): Promise<void> {
+    assertCanWrite(actor);
+    await this.find(actor, id);
+    await this.store.transaction(async (repos) => {
+      await repos.tasks.setTriggerSecretHash(id, null);
+      await repos.audit.insert(auditOf(actor, { eventType: 'task.trigger_token_revoked', category: 'task', resourceType: 'task', resourceId: id }));
+    });
+  }
+
+  /** The task a trigger token opens. An unknown task and a wrong token fail alike, so neither is revealed. */
+  async taskForTrigger(id: string, token: string): Promise<Task> {
+    const task = await this.store.tasks.findById(id);
+    const expected = Buffer.from(task?.triggerSecretHash ?? '', 'hex');
+    const given = Buffer.from(hashToken(token), 'hex');
+    if (!task || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new DomainError('TRIGGER_TOKEN_INVALID', 'The trigger token is not valid for this task');
+    }
+    return task;
+  }
+
+  /** The webhook secret in clear, for signing a delivery; undefined when the task has no webhook. */
+  webhookSecret(task: Task): string | undefined {
+    const sealed = task.notificationConfig?.secret;
+    return sealed === undefined ? undefined : this.secrets.open(sealed);
   }
 
   /** A dry run of the prompt an execution would send: the same rendering, no session. */
@@ -155,6 +205,17 @@ export class TaskService {
     }
   }
 
+  /**
+   * The notification config as stored: the secret sealed. A change may leave the secret out and
+   * keeps the stored one; a webhook without any secret is refused, since every delivery is signed.
+   */
+  private sealedNotification(given: NotificationConfig | null | undefined, current: NotificationConfig | null): NotificationConfig | null | undefined {
+    if (!given?.webhook_url) return given === undefined ? undefined : null;
+    const secret = given.secret === undefined ? current?.secret : this.secrets.seal(given.secret);
+    if (secret === undefined) throw new DomainError('WEBHOOK_SECRET_REQUIRED', 'notification_config.secret is required with a webhook_url: every delivery is signed with it');
+    return { webhook_url: given.webhook_url, secret };
+  }
+
   /** Validates the schedule and says when it fires next; null unless it is on, enabled and active. */
   private nextRunOf(task: Pick<Task, 'isScheduled' | 'scheduleCron' | 'scheduleEnabled' | 'timezone' | 'isActive'>): Date | null {
     if (task.isScheduled && !task.scheduleCron) throw new DomainError('INVALID_SCHEDULE', 'schedule_cron is required when is_scheduled is true');
@@ -163,6 +224,8 @@ export class TaskService {
     return this.calendar.nextRun(task.scheduleCron, task.timezone, this.clock.now());
   }
 }
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -3,8 +3,10 @@ import { DomainError } from '../domain/errors.ts';
 import { isAdmin, type Actor } from '../domain/roles.ts';
 import type { SessionMode } from '../domain/session-status.ts';
 import type { PageRequest, Store } from '../ports/repositories.ts';
+import type { SecretSealer } from '../ports/secrets.ts';
 import { auditOf } from './audit-service.ts';
 import { assertCanWrite, type CreateSessionInput, type SessionTemplateSource } from './session-service.ts';
+import { sealSdkOptions } from './tool-secrets.ts';
 
 export interface TemplateInput {
   name: string;
@@ -24,17 +26,22 @@ const templateNotFound = () => new DomainError('TEMPLATE_NOT_FOUND', 'Session te
  * everyone and changeable by its owner (and admins) only.
  */
 export class TemplateService implements SessionTemplateSource {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretSealer,
+  ) {}
 
   async create(actor: Actor, input: TemplateInput): Promise<SessionTemplate> {
     assertCanWrite(actor);
+    const sdkOptions = sealSdkOptions(this.secrets, input.sdk_options ?? {});
+    assertNoSharedCredentials(input.is_public ?? false, sdkOptions);
     return this.store.transaction(async (repos) => {
       const template = await repos.templates.insert({
         userId: actor.userId,
         name: input.name,
         description: input.description ?? null,
         category: input.category ?? null,
-        sdkOptions: input.sdk_options ?? {},
+        sdkOptions,
         defaultMode: input.default_mode ?? 'interactive',
         isPublic: input.is_public ?? false,
       });
@@ -56,13 +63,15 @@ export class TemplateService implements SessionTemplateSource {
   }
 
   async update(actor: Actor, id: string, change: TemplateChange): Promise<SessionTemplate> {
-    await this.getOwned(actor, id);
+    const current = await this.getOwned(actor, id);
+    const sdkOptions = change.sdk_options && sealSdkOptions(this.secrets, change.sdk_options, current.sdkOptions);
+    assertNoSharedCredentials(change.is_public ?? current.isPublic, sdkOptions ?? current.sdkOptions);
     return this.store.transaction(async (repos) => {
       const template = await repos.templates.update(id, {
         name: change.name,
         description: change.description,
         category: change.category,
-        sdkOptions: change.sdk_options,
+        sdkOptions,
         defaultMode: change.default_mode,
         isPublic: change.is_public,
       });
@@ -100,5 +109,15 @@ export class TemplateService implements SessionTemplateSource {
     assertCanWrite(actor);
     if (template.userId !== actor.userId && !isAdmin(actor)) throw new DomainError('FORBIDDEN', "Only the template's owner can change it");
     return template;
+  }
+}
+
+/**
+ * A public template is used by everyone, and its sealed credentials would work for them all
+ * (another user's database or cluster, unseen but usable): public templates carry none.
+ */
+function assertNoSharedCredentials(isPublic: boolean, options: SdkOptions): void {
+  if (isPublic && (options.database || options.kubernetes)) {
+    throw new DomainError('TEMPLATE_CREDENTIALS_PUBLIC', 'A public template cannot carry database or kubernetes credentials: everyone using it would act with them');
   }
 }

@@ -4,6 +4,7 @@ import { createStore } from '../../src/db/store.ts';
 import type { Store } from '../../src/ports/repositories.ts';
 import { auditContract } from './contract/audit.ts';
 import { conversationContract } from './contract/conversation.ts';
+import { reportsContract } from './contract/reports.ts';
 import { sessionEventsContract } from './contract/session-events.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { transactionsContract } from './contract/transactions.ts';
@@ -25,5 +26,6 @@ export function storeContract(openDatabase: () => Promise<DatabaseHandle>) {
   conversationContract(current);
   sessionEventsContract(current);
   auditContract(current);
+  reportsContract(current);
   transactionsContract(current);
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startModelServer, type ModelServer } from '../../src/model-server/server.ts';
-import { newUser, startServer, type Client, type TestServer } from '../support/server.ts';
+import { newUser, startServer, type TestServer } from '../support/server.ts';
+import { finishedExecution } from '../support/tasks.ts';
 
 let model: ModelServer;
 let server: TestServer;
@@ -15,15 +16,6 @@ afterAll(async () => {
   await server.close();
   await model.close();
 });
-
-async function finished(user: Client, executionId: string) {
-  for (let i = 0; i < 300; i++) {
-    const execution = (await user.get(`/api/v1/task-executions/${executionId}`)).body;
-    if (!['pending', 'running'].includes(execution.status)) return execution;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the execution never finished');
-}
 
 test('a task runs end to end: variables rendered into the prompt the model receives, a completed execution with cost, an archived session', async () => {
   const alice = await newUser(server.url);
@@ -39,7 +31,7 @@ test('a task runs end to end: variables rendered into the prompt the model recei
   expect(started.status).toBe(202);
   expect(started.body).toMatchObject({ task_id: task.id, status: 'pending', trigger: 'manual' });
 
-  const execution = await finished(alice, started.body.execution_id);
+  const execution = await finishedExecution(alice, started.body.execution_id);
   expect(execution.status).toBe('completed');
   expect(execution.cost_usd).toBeGreaterThan(0);
   expect(execution.duration_ms).toBeGreaterThan(0);
@@ -67,13 +59,13 @@ test('a missing variable is 422 naming it, before anything runs; another user ca
   expect((await bob.post(`/api/v1/tasks/${task.id}/execute`, { variables: { repo: 'x' } })).status).toBe(404);
   const run = (await alice.post(`/api/v1/tasks/${task.id}/execute`, { variables: { repo: 'agentd' } })).body;
   expect((await bob.get(`/api/v1/task-executions/${run.id}`)).status).toBe(404);
-  expect((await finished(alice, run.id)).status).toBe('completed');
+  expect((await finishedExecution(alice, run.id)).status).toBe('completed');
 });
 
 test('a run whose model fails is recorded as failed with the error; a running one can be cancelled', async () => {
   const alice = await newUser(server.url);
   const failing = (await alice.post('/api/v1/tasks', { name: `f-${randomUUID().slice(0, 6)}`, prompt_template: '!error 500 model is down' })).body;
-  const failed = await finished(alice, (await alice.post(`/api/v1/tasks/${failing.id}/execute`, {})).body.id);
+  const failed = await finishedExecution(alice, (await alice.post(`/api/v1/tasks/${failing.id}/execute`, {})).body.id);
   expect(failed.status).toBe('failed');
   expect(failed.error_message).toContain('model is down');
 
@@ -84,5 +76,5 @@ test('a run whose model fails is recorded as failed with the error; a running on
   expect(cancelled.status).toBe(200);
   expect(cancelled.body.status).toBe('cancelled');
   expect((await alice.post(`/api/v1/task-executions/${run.id}/cancel`)).status).toBe(409);
-  expect((await finished(alice, run.id)).status).toBe('cancelled');
+  expect((await finishedExecution(alice, run.id)).status).toBe('cancelled');
 });

@@ -98,6 +98,17 @@ describe('visibility', () => {
     expect((await owner.get(`/api/v1/session-templates/${publicId}`)).body.name).toBe('public one');
   });
 
+  test('a public template carries no credentials: everyone using it would act with them', async () => {
+    const database = { builtin_tools: ['database'], database: { dsn: 'postgres://reader:hunter2-secret@127.0.0.1:5432/warehouse' } };
+    expectError(await owner.post('/api/v1/session-templates', { name: 'shared db', is_public: true, sdk_options: database }), 422, 'TEMPLATE_CREDENTIALS_PUBLIC');
+    const mine = await makeTemplate(owner, { name: 'my db', sdk_options: database });
+    expectError(await owner.patch(`/api/v1/session-templates/${mine.id}`, { is_public: true }), 422, 'TEMPLATE_CREDENTIALS_PUBLIC');
+    expectError(await owner.patch(`/api/v1/session-templates/${publicId}`, { sdk_options: database }), 422, 'TEMPLATE_CREDENTIALS_PUBLIC');
+    const kept = (await owner.get(`/api/v1/session-templates/${mine.id}`)).body;
+    expect(kept).toMatchObject({ is_public: false, sdk_options: { database: { dsn: 'postgres://reader:****@127.0.0.1:5432/warehouse' } } });
+    expect((await other.get(`/api/v1/session-templates/${mine.id}`)).status).toBe(404);
+  });
+
   test("lists hold the caller's own and the public ones, filtered by category", async () => {
     const mine = await makeTemplate(other, { name: 'other private', category: `cat-${owner.userId}` });
     const seen = await other.get(`/api/v1/session-templates?category=cat-${owner.userId}`);

@@ -33,7 +33,7 @@ describe('CRUD', () => {
       timezone: 'Europe/Berlin',
       generate_report: true,
       report_format: 'markdown',
-      notification_config: { webhook_url: 'https://hooks.example.test/agentd' },
+      notification_config: { webhook_url: 'https://hooks.example.test/agentd', secret: 'a-signing-secret-of-length' },
       tags: ['weekly', 'digest'],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -52,7 +52,9 @@ describe('CRUD', () => {
       timezone: 'Europe/Berlin',
       generate_report: true,
       report_format: 'markdown',
-      notification_config: { webhook_url: 'https://hooks.example.test/agentd' },
+      // The secret is never shown again.
+      notification_config: { webhook_url: 'https://hooks.example.test/agentd', secret: '****' },
+      has_trigger_token: false,
       tags: ['weekly', 'digest'],
       is_active: true,
     });
@@ -236,6 +238,7 @@ describe('bad input is 422 (or 400 for broken JSON), never 500', () => {
     ['a webhook that is no URL', { name: 'x', prompt_template: 'x', notification_config: { webhook_url: 'not a url' } }],
     ['a webhook that is not http', { name: 'x', prompt_template: 'x', notification_config: { webhook_url: 'file:///etc/passwd' } }],
     ['an unknown notification key', { name: 'x', prompt_template: 'x', notification_config: { email: 'a@b' } }],
+    ['a webhook secret too short to sign with', { name: 'x', prompt_template: 'x', notification_config: { webhook_url: 'https://hooks.example.test/x', secret: 'short' } }],
     ['tags that are no list', { name: 'x', prompt_template: 'x', tags: 'a,b' }],
     ['a tool list of numbers', { name: 'x', prompt_template: 'x', allowed_tools: [1, 2] }],
     ['unknown sdk_options', { name: 'x', prompt_template: 'x', sdk_options: { cwd: '/' } }],
@@ -243,6 +246,16 @@ describe('bad input is 422 (or 400 for broken JSON), never 500', () => {
     ['a template over 100k characters', { name: 'x', prompt_template: 'x'.repeat(100_001) }],
   ])('%s', async (_label, body) => {
     expectError(await alice.post('/api/v1/tasks', body), 422, 'VALIDATION_ERROR');
+  });
+
+  test('a webhook needs a secret to sign its deliveries with; a change may keep the stored one', async () => {
+    const hook = { webhook_url: 'https://hooks.example.test/x' };
+    expectError(await alice.post('/api/v1/tasks', { name: 'x', prompt_template: 'x', notification_config: hook }), 422, 'WEBHOOK_SECRET_REQUIRED');
+    const task = await makeTask(alice);
+    expectError(await alice.patch(`/api/v1/tasks/${task.id}`, { notification_config: hook }), 422, 'WEBHOOK_SECRET_REQUIRED');
+    expect((await alice.patch(`/api/v1/tasks/${task.id}`, { notification_config: { ...hook, secret: 'sixteen-chars-at-least' } })).status).toBe(200);
+    const moved = await alice.patch(`/api/v1/tasks/${task.id}`, { notification_config: { webhook_url: 'https://hooks.example.test/y' } });
+    expect(moved.body.notification_config).toEqual({ webhook_url: 'https://hooks.example.test/y', secret: '****' });
   });
 
   test('render and query input', async () => {

@@ -9,6 +9,8 @@ import { errorResponses, idParams, pageOf, pageQuery } from '../schemas.ts';
 
 const security = [{ bearer: [] }];
 
+const variablesBody = z.strictObject({ variables: z.record(z.string(), z.unknown()).default({}) }).default({ variables: {} });
+
 const executionSchema = z.object({
   id: z.uuid(),
   execution_id: z.uuid(),
@@ -21,6 +23,21 @@ const executionSchema = z.object({
   cost_usd: z.number(),
   duration_ms: z.number().nullable(),
   error_message: z.string().nullable(),
+  scheduled_for: z.string().nullable().describe('The cron instant of a scheduled run'),
+  deliveries: z
+    .array(
+      z.object({
+        attempt: z.number().int(),
+        event: z.string(),
+        url: z.string(),
+        status_code: z.number().int().nullable(),
+        ok: z.boolean(),
+        error: z.string().nullable(),
+        duration_ms: z.number(),
+        delivered_at: z.string(),
+      }),
+    )
+    .describe('Every attempt to post the outcome to the task webhook'),
   created_at: z.string(),
   started_at: z.string().nullable(),
   completed_at: z.string().nullable(),
@@ -38,6 +55,8 @@ const presentExecution = (e: TaskExecution) => ({
   cost_usd: e.costUsd,
   duration_ms: e.durationMs,
   error_message: e.errorMessage,
+  scheduled_for: e.scheduledFor?.toISOString() ?? null,
+  deliveries: e.deliveries,
   created_at: e.createdAt.toISOString(),
   started_at: e.startedAt?.toISOString() ?? null,
   completed_at: e.completedAt?.toISOString() ?? null,
@@ -54,7 +73,7 @@ export function taskExecutionRoutes(auth: AuthService, executions: TaskExecution
         summary: 'Run the task now: 202, then a job renders the prompt and sends it through a new non-interactive session',
         security,
         params: idParams,
-        body: z.strictObject({ variables: z.record(z.string(), z.unknown()).default({}) }).default({ variables: {} }),
+        body: variablesBody,
         response: { 202: executionSchema, ...errorResponses },
       },
       handler: async (request, reply) => reply.status(202).send(presentExecution(await executions.execute(request.actor, request.params.id, request.body.variables))),
@@ -73,6 +92,29 @@ export function taskExecutionRoutes(auth: AuthService, executions: TaskExecution
     app.post('/task-executions/:id/cancel', {
       schema: { tags: ['tasks'], summary: 'Cancel a pending or running run', security, params: idParams, response: { 200: executionSchema, ...errorResponses } },
       handler: async (request) => presentExecution(await executions.cancel(request.actor, request.params.id)),
+    });
+  };
+}
+
+/**
+ * `POST /tasks/{id}/trigger`: starts a run from outside (CI, another system) with the task's
+ * trigger token instead of a user's JWT. The run belongs to the task's owner.
+ */
+export function taskTriggerRoutes(executions: TaskExecutionService): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post('/tasks/:id/trigger', {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Run the task with its trigger token (header X-Agentd-Trigger-Token, from POST /tasks/{id}/trigger-token): 202 like execute',
+        params: idParams,
+        headers: z.object({ 'x-agentd-trigger-token': z.string().max(200).optional() }),
+        body: variablesBody,
+        response: { 202: executionSchema, ...errorResponses },
+      },
+      handler: async (request, reply) => {
+        const token = request.headers['x-agentd-trigger-token'] ?? '';
+        return reply.status(202).send(presentExecution(await executions.trigger(request.params.id, token, request.body.variables)));
+      },
     });
   };
 }

@@ -77,6 +77,28 @@ export function taskRoutes(auth: AuthService, tasks: TaskService): FastifyPlugin
       },
     });
 
+    app.post('/:id/trigger-token', {
+      schema: {
+        tags,
+        summary: 'A new trigger token for POST /tasks/{id}/trigger, replacing the last one; shown only in this response',
+        security,
+        params: idParams,
+        response: { 201: z.object({ token: z.string(), header: z.string(), trigger_url: z.string() }), ...errorResponses },
+      },
+      handler: async (request, reply) => {
+        const token = await tasks.issueTriggerToken(request.actor, request.params.id);
+        return reply.status(201).send({ token, header: 'X-Agentd-Trigger-Token', trigger_url: `/api/v1/tasks/${request.params.id}/trigger` });
+      },
+    });
+
+    app.delete('/:id/trigger-token', {
+      schema: { tags, summary: 'Revoke the trigger token: POST /tasks/{id}/trigger answers 401 until a new one is issued', security, params: idParams, response: { 204: z.null(), ...errorResponses } },
+      handler: async (request, reply) => {
+        await tasks.revokeTriggerToken(request.actor, request.params.id);
+        return reply.status(204).send(null);
+      },
+    });
+
     app.post('/:id/render', {
       schema: {
         tags,

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { TaskExecution } from '../../domain/entities.ts';
 import type { TaskExecutionRepository } from '../../ports/repositories.ts';
 import type { Db } from '../connection.ts';
@@ -10,7 +10,14 @@ const toExecution = (row: typeof taskExecutions.$inferSelect) => row as TaskExec
 
 export function taskExecutionRepository(db: Db): TaskExecutionRepository {
   return {
-    insert: async (execution) => toExecution((await db.insert(taskExecutions).values({ ...execution, variables: storableJson(execution.variables) }).returning())[0]!),
+    insert: async (execution) => {
+      const rows = await db
+        .insert(taskExecutions)
+        .values({ ...execution, variables: storableJson(execution.variables) })
+        .onConflictDoNothing()
+        .returning();
+      return rows[0] && toExecution(rows[0]);
+    },
     findById: async (id) => {
       const row = (await db.select().from(taskExecutions).where(eq(taskExecutions.id, id)))[0];
       return row && toExecution(row);
@@ -29,6 +36,17 @@ export function taskExecutionRepository(db: Db): TaskExecutionRepository {
         .where(and(eq(taskExecutions.id, id), inArray(taskExecutions.status, [...from])))
         .returning();
       return rows[0] && toExecution(rows[0]);
+    },
+    update: async (id, patch) => {
+      const rows = await db.update(taskExecutions).set(patch).where(eq(taskExecutions.id, id)).returning();
+      return rows[0] && toExecution(rows[0]);
+    },
+    delete: async (id) => (await db.delete(taskExecutions).where(eq(taskExecutions.id, id)).returning({ id: taskExecutions.id })).length > 0,
+    appendDelivery: async (id, delivery) => {
+      await db
+        .update(taskExecutions)
+        .set({ deliveries: sql`${taskExecutions.deliveries} || ${JSON.stringify([storableJson(delivery)])}::jsonb` })
+        .where(eq(taskExecutions.id, id));
     },
   };
 }

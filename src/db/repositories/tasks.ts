@@ -35,5 +35,8 @@ export function taskRepository(db: Db): TaskRepository {
       return rows[0] && toTask(rows[0]);
     },
     delete: async (id) => (await db.delete(tasks).where(eq(tasks.id, id)).returning({ id: tasks.id })).length > 0,
+    listScheduled: async () =>
+      (await db.select().from(tasks).where(and(eq(tasks.isScheduled, true), eq(tasks.scheduleEnabled, true), eq(tasks.isActive, true)))).map(toTask),
+    setTriggerSecretHash: async (id, hash) => (await db.update(tasks).set({ triggerSecretHash: hash, updatedAt: new Date() }).where(eq(tasks.id, id)).returning({ id: tasks.id })).length > 0,
   };
 }

@@ -1,0 +1,14 @@
+import { parentPort } from 'node:worker_threads';
+import type { ReportDocument } from './document.ts';
+import { renderPdf } from './pdf.ts';
+
+/** Inside the PDF worker thread: renders each document it is sent and posts the bytes back. */
+const port = parentPort;
+if (!port) throw new Error('pdf-worker.ts runs as a worker thread');
+
+port.on('message', (job: { id: number; doc: ReportDocument }) => {
+  renderPdf(job.doc).then(
+    (bytes) => port.postMessage({ id: job.id, bytes }, [bytes.buffer as ArrayBuffer]),
+    (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
