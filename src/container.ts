@@ -153,8 +153,9 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   jobs.handle('task.execute', ({ executionId }) => executions.run(executionId), { concurrency: 4 });
   jobs.handle('task.schedule_tick', ({ taskId }, { scheduledFor }) => scheduler.tick(taskId, scheduledFor), { concurrency: 2 });
   jobs.handle('task.notify', ({ executionId }, context) => webhooks.deliver(executionId, context), { concurrency: 4 });
-  await scheduler.declareAll();
   await jobs.start();
+  // In the background: a queue that is down (Redis) must not keep the server from starting.
+  void scheduler.declareAll().catch((error: unknown) => logger.warn({ err: error }, 'could not declare the task schedules'));
   const runs = await executions.recover();
   if (runs.failed + runs.requeued > 0) logger.warn(runs, 'task executions recovered from the last shutdown');
   // The queue stops before the agents: running jobs still need them while they drain.

@@ -1,3 +1,4 @@
+import { settlesWithin } from '../domain/async.ts';
 import type { Task } from '../domain/entities.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
@@ -20,18 +21,22 @@ export class TaskScheduler {
     private readonly executions: Pick<TaskExecutionService, 'executeScheduled'>,
     private readonly clock: Clock,
     private readonly warn: (message: string, details: Record<string, unknown>) => void,
+    private readonly queueTimeoutMs = 5000,
   ) {}
 
-  /** After a task was written (null: deleted). A queue that cannot be reached now is caught up at the next start. */
+  /**
+   * After a task was written (null: deleted). A queue that fails or does not answer in time (Redis
+   * down) does not fail the write: the change lands when the queue answers, or at the next start.
+   */
   async follow(taskId: string, task: Task | null): Promise<void> {
-    try {
-      if (task && onSchedule(task)) await this.jobs.schedule(scheduleIdOf(taskId), { cron: task.scheduleCron, timezone: task.timezone }, 'task.schedule_tick', { taskId });
-      else await this.jobs.unschedule(scheduleIdOf(taskId));
-    } catch (error) {
-      this.warn('could not update the schedule of a task; it is declared again at the next start', { task_id: taskId, error: String(error) });
-    }
+    const change = task && onSchedule(task)
+      ? this.jobs.schedule(scheduleIdOf(taskId), { cron: task.scheduleCron, timezone: task.timezone }, 'task.schedule_tick', { taskId })
+      : this.jobs.unschedule(scheduleIdOf(taskId));
+    const failed = (error: unknown) => this.warn('could not update the schedule of a task; every start declares all schedules again', { task_id: taskId, error: String(error) });
+    if (!(await settlesWithin(change.catch(failed), this.queueTimeoutMs))) failed(new Error(`the job queue did not answer within ${this.queueTimeoutMs} ms`));
   }
 
+  /** Every scheduled task declared again; for start-up, where it runs in the background. */
   async declareAll(): Promise<number> {
     const tasks = await this.store.tasks.listScheduled();
     for (const task of tasks) await this.follow(task.id, task);

@@ -38,6 +38,13 @@ describe('with Redis configured at a dead port', () => {
     expect(body.checks).toEqual({ database: 'ok', redis: 'unavailable' });
     expect((await fetch(`${deadRedis.url}/health`)).status).toBe(200);
   });
+
+  test('a scheduled task is still saved: the schedule waits for the queue, the write does not', async () => {
+    const user = await newUser(deadRedis.url, 'dead-redis');
+    const created = await user.post('/api/v1/tasks', { name: 'nightly', prompt_template: 'x', is_scheduled: true, schedule_cron: '0 3 * * *' });
+    expect(created.status).toBe(201);
+    expect((await user.get(`/api/v1/tasks/${created.body.id}`)).body).toMatchObject({ is_scheduled: true, next_run_at: expect.any(String) });
+  });
 });
 
 test('/metrics is Prometheus text with request counts by route template and sessions by status', async () => {
