@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerErrorHandling } from './api/errors.ts';
+import { RateGate, ratePolicyOf, registerRateLimits } from './api/rate-limit.ts';
 import { registerMetrics } from './api/metrics.ts';
 import { adminRoutes } from './api/routes/admin.ts';
 import { auditRoutes } from './api/routes/audit.ts';
@@ -25,6 +26,8 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApp(container: Container, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
+    // Behind a reverse proxy, request.ip (rate limits, audit) comes from X-Forwarded-For only for the proxies trusted here.
+    trustProxy: container.config.AGENTD_TRUST_PROXY ?? false,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     // Keep a caller's request id when it is sane, so logs line up across services.
@@ -38,6 +41,7 @@ export async function buildApp(container: Container, logger: FastifyBaseLogger):
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => void reply.header('x-request-id', request.id));
   registerErrorHandling(app);
+  registerRateLimits(app, new RateGate(container.rateLimiter, ratePolicyOf(container.config)));
   const metrics = registerMetrics(app, () => container.store.sessions.countByStatus());
 
   await app.register(swagger, {

@@ -39,6 +39,9 @@ import { InProcessEventBus } from './events/in-process-bus.ts';
 import { RedisEventBus } from './events/redis-bus.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { AgentRuntime } from './ports/agent-runtime.ts';
+import type { RateLimiter } from './ports/rate-limiter.ts';
+import { MemoryRateLimiter } from './ratelimit/memory-limiter.ts';
+import { RedisRateLimiter } from './ratelimit/redis-limiter.ts';
 import { LocalWorkspaceStorage } from './storage/local-storage.ts';
 import { LocalReportStorage } from './storage/report-files.ts';
 import { PdfThread } from './reports/pdf-thread.ts';
@@ -63,6 +66,7 @@ export interface Container {
   readonly events: SessionEventLog;
   readonly runtime: AgentRuntime;
   readonly readiness: ReadinessCheck[];
+  readonly rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -75,12 +79,15 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const closers: Array<() => Promise<unknown>> = [() => store.close()];
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => store.ping() }];
 
+  let rateLimiter: RateLimiter = new MemoryRateLimiter(clock);
   if (config.REDIS_URL) {
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start'));
     readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
     closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
+    // Servers sharing a Redis share the counts, so a limit holds across them.
+    rateLimiter = new RedisRateLimiter(redis, config.AGENTD_QUEUE_PREFIX, clock, (error) => logger.warn({ err: error }, 'rate limit not counted: redis failed'));
   }
 
   const jwtSecret = await persistentSecret(dataDir, 'jwt', config.JWT_SECRET, (message) => logger.warn(message));
@@ -183,6 +190,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     events,
     runtime,
     readiness,
+    rateLimiter,
     close: async () => {
       for (const close of closers) await close();
     },

@@ -49,6 +49,16 @@ export const configSchema = z.object({
   AGENTD_WEBHOOK_ATTEMPTS: positiveInt.default(5),
   AGENTD_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
   AGENTD_WEBHOOK_TIMEOUT_SECONDS: positiveInt.default(10),
+  AGENTD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  AGENTD_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(1000),
+  AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  AGENTD_TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or proxy addresses/CIDRs separated by commas')
+      .transform((v) => (v === 'true' ? true : v === 'false' ? false : v))
+      .optional(),
+  ),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
 });

@@ -27,7 +27,8 @@ test('/ready checks the database, and Redis when it is configured', async () => 
 describe('with Redis configured at a dead port', () => {
   let deadRedis: TestServer;
   beforeAll(async () => {
-    deadRedis = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    // With limits on: counting them needs Redis, and a request must pass when it cannot be counted.
+    deadRedis = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', AGENTD_RATE_LIMIT_PER_MINUTE: '100', AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '100' } });
   });
   afterAll(() => deadRedis.close());
 
@@ -39,7 +40,7 @@ describe('with Redis configured at a dead port', () => {
     expect((await fetch(`${deadRedis.url}/health`)).status).toBe(200);
   });
 
-  test('a scheduled task is still saved: the schedule waits for the queue, the write does not', async () => {
+  test('a scheduled task is still saved, and the rate limit lets requests through: neither waits for Redis', async () => {
     const user = await newUser(deadRedis.url, 'dead-redis');
     const created = await user.post('/api/v1/tasks', { name: 'nightly', prompt_template: 'x', is_scheduled: true, schedule_cron: '0 3 * * *' });
     expect(created.status).toBe(201);

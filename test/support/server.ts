@@ -30,6 +30,10 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each test server its own job queues on the shared Redis: another file's server must not run its jobs.
     AGENTD_QUEUE_PREFIX: `agentd-test-${randomUUID().slice(0, 8)}`,
+    // Tests poll and sign up many users from one address; the rate limit tests set their own limits.
+    AGENTD_RATE_LIMIT_PER_MINUTE: '0',
+    AGENTD_RATE_LIMIT_PER_HOUR: '0',
+    AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
     AGENTD_DATA_DIR: dataDir,
     PORT: '0',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth/auth-service.ts';
 import { originOf, requireAuth } from '../auth-guard.ts';
+import { limitByAddress } from '../rate-limit.ts';
 import { presentUser } from '../presenters.ts';
 import { errorResponses, userSchema } from '../schemas.ts';
 
@@ -17,6 +18,7 @@ const email = z.email().max(254);
 export function authRoutes(auth: AuthService): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/register', {
+      preHandler: limitByAddress,
       schema: {
         tags: ['auth'],
         summary: 'Create an account (role user)',
@@ -32,6 +34,7 @@ export function authRoutes(auth: AuthService): FastifyPluginAsyncZod {
     });
 
     app.post('/login', {
+      preHandler: limitByAddress,
       schema: {
         tags: ['auth'],
         summary: 'Exchange credentials for tokens',
@@ -42,6 +45,7 @@ export function authRoutes(auth: AuthService): FastifyPluginAsyncZod {
     });
 
     app.post('/refresh', {
+      preHandler: limitByAddress,
       schema: {
         tags: ['auth'],
         summary: 'Rotate a refresh token (each can be used once)',

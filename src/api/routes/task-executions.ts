@@ -4,6 +4,7 @@ import type { TaskExecution } from '../../domain/entities.ts';
 import type { AuthService } from '../../services/auth/auth-service.ts';
 import type { TaskExecutionService } from '../../services/task-execution-service.ts';
 import { requireAuth } from '../auth-guard.ts';
+import { limitByAddress } from '../rate-limit.ts';
 import { presentPage } from '../presenters.ts';
 import { errorResponses, idParams, pageOf, pageQuery } from '../schemas.ts';
 
@@ -103,6 +104,7 @@ export function taskExecutionRoutes(auth: AuthService, executions: TaskExecution
 export function taskTriggerRoutes(executions: TaskExecutionService): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/tasks/:id/trigger', {
+      preHandler: limitByAddress,
       schema: {
         tags: ['tasks'],
         summary: 'Run the task with its trigger token (header X-Agentd-Trigger-Token, from POST /tasks/{id}/trigger-token): 202 like execute',
