@@ -40,12 +40,13 @@ import { RedisEventBus } from './events/redis-bus.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { AgentRuntime } from './ports/agent-runtime.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
+import { OutboundPolicy } from './net/outbound.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-limiter.ts';
 import { RedisRateLimiter } from './ratelimit/redis-limiter.ts';
 import { LocalWorkspaceStorage } from './storage/local-storage.ts';
 import { LocalReportStorage } from './storage/report-files.ts';
 import { PdfThread } from './reports/pdf-thread.ts';
-import { SessionToolSecrets } from './services/tool-secrets.ts';
+import { ToolSecrets } from './services/tool-secrets.ts';
 import { PostgresReader } from './tools/database.ts';
 import { ClientNodeKubernetesReader } from './tools/kubernetes.ts';
 
@@ -90,16 +91,18 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     rateLimiter = new RedisRateLimiter(redis, config.AGENTD_QUEUE_PREFIX, clock, (error) => logger.warn({ err: error }, 'rate limit not counted: redis failed'));
   }
 
+  // Where agentd connects on a user's behalf (webhooks, the database and kubernetes tools).
+  const outbound = new OutboundPolicy(config.AGENTD_OUTBOUND_DENY);
   const jwtSecret = await persistentSecret(dataDir, 'jwt', config.JWT_SECRET, (message) => logger.warn(message));
   const tokens = new TokenSigner({ secret: jwtSecret, accessTtlSeconds: config.JWT_ACCESS_TTL_SECONDS, refreshTtlSeconds: config.JWT_REFRESH_TTL_SECONDS });
   const storage = new LocalWorkspaceStorage(dataDir);
   const auth = new AuthService(store, tokens, clock, { maxConcurrentSessions: config.AGENTD_MAX_SESSIONS_PER_USER });
   const secrets = new SecretBox(await persistentSecret(dataDir, 'secrets', config.AGENTD_SECRETS_KEY, (message) => logger.warn(message)));
-  const toolSecrets = new SessionToolSecrets(secrets, config.DATABASE_URL, (message, details) => logger.warn(details, message));
-  const templates = new TemplateService(store, secrets);
+  const toolSecrets = new ToolSecrets(secrets, config.DATABASE_URL, (message, details) => logger.warn(details, message));
+  const templates = new TemplateService(store, toolSecrets);
   const sessions = new SessionService(store, storage, clock, toolSecrets, templates);
   // Every task write moves its schedule (the scheduler is built below, once executions exist).
-  const tasks: TaskService = new TaskService(store, new LiquidPromptRenderer(), new CronCalendar(), clock, secrets, (taskId, task): Promise<void> => scheduler.follow(taskId, task));
+  const tasks: TaskService = new TaskService(store, new LiquidPromptRenderer(), new CronCalendar(), clock, secrets, toolSecrets, (taskId, task): Promise<void> => scheduler.follow(taskId, task));
   const audit = new AuditService(store.audit);
   const admin = new AdminService(store, storage);
   const pdfThread = new PdfThread();
@@ -125,8 +128,8 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const tools = sessionTools(store, mcpServers, {
     monitoring: monitoringSource(store, () => pool.stats()),
     secrets: toolSecrets,
-    database: (settings) => new PostgresReader(settings, { ownDatabaseUrl: config.DATABASE_URL }),
-    kubernetes: (settings) => new ClientNodeKubernetesReader(settings),
+    database: (settings) => new PostgresReader(settings, { ownDatabaseUrl: config.DATABASE_URL, outbound }),
+    kubernetes: (settings) => new ClientNodeKubernetesReader(settings, { outbound }),
   });
   const pool = new AgentPool(runtime, store, clock, {
     maxLive: config.AGENTD_MAX_LIVE_AGENTS,
@@ -150,7 +153,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   };
   const jobs: JobQueue = config.REDIS_URL ? new BullMqJobQueue({ url: config.REDIS_URL, prefix: config.AGENTD_QUEUE_PREFIX, observer }) : new InProcessJobQueue({ observer });
   const warn = (message: string, details: Record<string, unknown>) => logger.warn(details, message);
-  const webhooks = new WebhookNotifier(store, jobs, clock, (task) => tasks.webhookSecret(task), {
+  const webhooks = new WebhookNotifier(store, jobs, clock, outbound, (task) => tasks.webhookSecret(task), {
     attempts: config.AGENTD_WEBHOOK_ATTEMPTS,
     backoffMs: config.AGENTD_WEBHOOK_BACKOFF_MS,
     timeoutMs: config.AGENTD_WEBHOOK_TIMEOUT_SECONDS * 1000,

@@ -124,7 +124,11 @@ export const sessionTemplateSchema = z.object({
 export const toolListSchema = z.array(toolName).max(200);
 
 export const notificationConfigSchema = z.strictObject({
-  webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  webhook_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .refine((url) => !/^https?:\/\/[^/]*@/i.test(url), 'must not carry a user name or password; the secret signs each delivery')
+    .optional(),
   secret: z
     .string()
     .min(16, 'must be at least 16 characters')

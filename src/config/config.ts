@@ -52,6 +52,11 @@ export const configSchema = z.object({
   AGENTD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   AGENTD_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(1000),
   AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  AGENTD_OUTBOUND_DENY: z
+    .string()
+    .default('169.254.0.0/16,fe80::/10')
+    .transform((v) => v.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'addresses or CIDRs separated by commas'))),
   AGENTD_TRUST_PROXY: optionalString.pipe(
     z
       .string()

@@ -33,14 +33,20 @@ export class PdfThread {
   private readonly pending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly idleMs = 60_000) {}
+  constructor(
+    private readonly idleMs = 60_000,
+    /** With documents queued, this long without any finishing means the thread is stuck: it is stopped, its queue failed. */
+    private readonly stallMs = 120_000,
+  ) {}
 
   render(doc: ReportDocument): Promise<Uint8Array> {
     const worker = this.start();
     const id = this.nextId++;
     clearTimeout(this.idleTimer);
     worker.ref();
+    if (this.pending.size === 0) this.watch(worker);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, doc });
@@ -49,6 +55,7 @@ export class PdfThread {
 
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
+    clearTimeout(this.stallTimer);
     const worker = this.worker;
     this.worker = undefined;
     this.failAll(new Error('The PDF renderer was closed'));
@@ -70,7 +77,9 @@ export class PdfThread {
     this.pending.delete(reply.id);
     if ('error' in reply) job?.reject(new Error(`PDF rendering failed: ${reply.error}`));
     else job?.resolve(reply.bytes);
+    if (this.worker && this.pending.size > 0) this.watch(this.worker);
     if (this.pending.size === 0) {
+      clearTimeout(this.stallTimer);
       // Idle: the thread no longer keeps the process alive, and goes after a while.
       this.worker?.unref();
       this.idleTimer = setTimeout(() => void this.close(), this.idleMs);
@@ -78,10 +87,21 @@ export class PdfThread {
     }
   }
 
+  /** (Re)starts the stall watch: one document must finish within stallMs. */
+  private watch(worker: Worker) {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.stopped(worker, new Error(`The PDF renderer was stopped: no document finished within ${this.stallMs} ms`));
+      void worker.terminate();
+    }, this.stallMs);
+    this.stallTimer.unref();
+  }
+
   /** A thread that died takes its queue with it; the next PDF starts a new one. */
   private stopped(worker: Worker, error: Error) {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    clearTimeout(this.stallTimer);
     this.failAll(error);
   }
 

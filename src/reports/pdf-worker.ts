@@ -8,7 +8,8 @@ if (!port) throw new Error('pdf-worker.ts runs as a worker thread');
 
 port.on('message', (job: { id: number; doc: ReportDocument }) => {
   renderPdf(job.doc).then(
-    (bytes) => port.postMessage({ id: job.id, bytes }, [bytes.buffer as ArrayBuffer]),
+    // Copied, not transferred: a small PDF's bytes may sit in Node's shared buffer pool, which newer Node refuses to transfer.
+    (bytes) => port.postMessage({ id: job.id, bytes }),
     (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
   );
 });

@@ -7,7 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { PageRequest, Repositories, SessionFilter, Store } from '../ports/repositories.ts';
 import type { WorkspaceStorage } from '../ports/workspace-storage.ts';
 import { auditOf } from './audit-service.ts';
-import type { SessionToolSecrets } from './tool-secrets.ts';
+import type { ToolSecrets } from './tool-secrets.ts';
 
 export interface CreateSessionInput {
   name?: string | undefined;
@@ -43,7 +43,7 @@ export class SessionService {
     private readonly store: Store,
     private readonly storage: WorkspaceStorage,
     private readonly clock: Clock,
-    private readonly toolSecrets: SessionToolSecrets,
+    private readonly toolSecrets: ToolSecrets,
     private readonly templates: SessionTemplateSource = noTemplates,
   ) {}
 

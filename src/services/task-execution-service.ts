@@ -76,7 +76,12 @@ export class TaskExecutionService {
    */
   async executeScheduled(task: Task, scheduledFor: Date): Promise<TaskExecution | null> {
     const owner = await this.store.users.findById(task.userId);
-    return this.start({ userId: task.userId, role: owner?.role ?? 'viewer' }, task, {}, 'scheduled', scheduledFor);
+    if (!owner?.isActive) {
+      // A disabled account spends nothing: its ticks pass without an execution until it is enabled again.
+      this.options.warn?.('scheduled run skipped: the task owner is disabled', { task_id: task.id, scheduled_for: scheduledFor.toISOString() });
+      return null;
+    }
+    return this.start({ userId: owner.id, role: owner.role }, task, {}, 'scheduled', scheduledFor);
   }
 
   private start(actor: Actor, task: Task, variables: Record<string, unknown>, trigger: Exclude<ExecutionTrigger, 'scheduled'>): Promise<TaskExecution>;
@@ -85,6 +90,7 @@ export class TaskExecutionService {
     // The row first: for a schedule it is the claim on the instant, before any session exists.
     const execution = await this.store.taskExecutions.insert({ taskId: task.id, userId: task.userId, sessionId: null, trigger, variables, runnerId: this.runnerId, scheduledFor });
     if (!execution) return null;
+    let sessionId: string | undefined;
     try {
       if (!task.isActive) throw new DomainError('TASK_INACTIVE', 'The task is not active');
       assertCanWrite(actor);
@@ -99,6 +105,7 @@ export class TaskExecutionService {
           ...(task.disallowedTools.length > 0 ? { disallowed_tools: task.disallowedTools } : {}),
         },
       });
+      sessionId = session.id;
       const started = await this.store.transaction(async (repos) => {
         const updated = await repos.taskExecutions.update(execution.id, { sessionId: session.id });
         await repos.audit.insert(auditOf(actor, { eventType: 'task.execution_requested', category: 'task', resourceType: 'task', resourceId: task.id, details: { execution_id: execution.id, trigger } }));
@@ -108,6 +115,8 @@ export class TaskExecutionService {
       await this.jobs.enqueue('task.execute', { executionId: execution.id, trigger }, { jobId: execution.id, attempts: 1 });
       return started;
     } catch (error) {
+      // A session made for a run that never started would hold a place in the owner's quota.
+      if (sessionId) await this.sessions.terminate(actor, sessionId, 'its task run could not start').catch((failure: unknown) => this.options.warn?.('could not end the session of a run that did not start', { session_id: sessionId, error: errorText(failure) }));
       if (trigger !== 'scheduled') {
         // The caller hears why; no execution is left behind for a request that was refused.
         await this.store.taskExecutions.delete(execution.id);

@@ -51,6 +51,11 @@ export class TaskScheduler {
       return;
     }
     const instant = scheduledFor ?? this.clock.now();
+    if (this.jobs.nextRun(task.scheduleCron, task.timezone, new Date(instant.getTime() - 1))?.getTime() !== instant.getTime()) {
+      // A tick of a cron the task no longer has: a server without Redis that missed the change. It catches up instead.
+      await this.follow(taskId, task);
+      return;
+    }
     await this.executions.executeScheduled(task, instant);
     await this.store.tasks.update(taskId, { nextRunAt: this.jobs.nextRun(task.scheduleCron, task.timezone, instant) });
   }

@@ -9,7 +9,7 @@ import type { ScheduleCalendar } from '../ports/schedule.ts';
 import type { SecretSealer } from '../ports/secrets.ts';
 import { auditOf } from './audit-service.ts';
 import { assertCanWrite } from './session-service.ts';
-import { sealSdkOptions } from './tool-secrets.ts';
+import type { ToolSecrets } from './tool-secrets.ts';
 
 export interface TaskInput {
   name: string;
@@ -45,6 +45,7 @@ export class TaskService {
     private readonly calendar: ScheduleCalendar,
     private readonly clock: Clock,
     private readonly secrets: SecretSealer,
+    private readonly toolSecrets: ToolSecrets,
     /** Told after every write, with the task as it now is (or null once deleted): the scheduler follows. */
     private readonly changed: (taskId: string, task: Task | null) => Promise<void> = async () => undefined,
   ) {}
@@ -59,7 +60,7 @@ export class TaskService {
       promptTemplate: input.prompt_template,
       allowedTools: input.allowed_tools ?? [],
       disallowedTools: input.disallowed_tools ?? [],
-      sdkOptions: sealSdkOptions(this.secrets, input.sdk_options ?? {}),
+      sdkOptions: this.toolSecrets.seal(input.sdk_options ?? {}),
       isScheduled,
       scheduleCron: input.schedule_cron ?? null,
       scheduleEnabled: input.schedule_enabled ?? isScheduled,
@@ -100,7 +101,7 @@ export class TaskService {
       promptTemplate: change.prompt_template,
       allowedTools: change.allowed_tools,
       disallowedTools: change.disallowed_tools,
-      sdkOptions: change.sdk_options && sealSdkOptions(this.secrets, change.sdk_options, current.sdkOptions),
+      sdkOptions: change.sdk_options && this.toolSecrets.seal(change.sdk_options, current.sdkOptions),
       isScheduled: change.is_scheduled,
       scheduleCron: change.schedule_cron,
       scheduleEnabled: change.schedule_enabled,

@@ -3,10 +3,9 @@ import { DomainError } from '../domain/errors.ts';
 import { isAdmin, type Actor } from '../domain/roles.ts';
 import type { SessionMode } from '../domain/session-status.ts';
 import type { PageRequest, Store } from '../ports/repositories.ts';
-import type { SecretSealer } from '../ports/secrets.ts';
 import { auditOf } from './audit-service.ts';
 import { assertCanWrite, type CreateSessionInput, type SessionTemplateSource } from './session-service.ts';
-import { sealSdkOptions } from './tool-secrets.ts';
+import type { ToolSecrets } from './tool-secrets.ts';
 
 export interface TemplateInput {
   name: string;
@@ -28,12 +27,12 @@ const templateNotFound = () => new DomainError('TEMPLATE_NOT_FOUND', 'Session te
 export class TemplateService implements SessionTemplateSource {
   constructor(
     private readonly store: Store,
-    private readonly secrets: SecretSealer,
+    private readonly toolSecrets: ToolSecrets,
   ) {}
 
   async create(actor: Actor, input: TemplateInput): Promise<SessionTemplate> {
     assertCanWrite(actor);
-    const sdkOptions = sealSdkOptions(this.secrets, input.sdk_options ?? {});
+    const sdkOptions = this.toolSecrets.seal(input.sdk_options ?? {});
     assertNoSharedCredentials(input.is_public ?? false, sdkOptions);
     return this.store.transaction(async (repos) => {
       const template = await repos.templates.insert({
@@ -64,7 +63,7 @@ export class TemplateService implements SessionTemplateSource {
 
   async update(actor: Actor, id: string, change: TemplateChange): Promise<SessionTemplate> {
     const current = await this.getOwned(actor, id);
-    const sdkOptions = change.sdk_options && sealSdkOptions(this.secrets, change.sdk_options, current.sdkOptions);
+    const sdkOptions = change.sdk_options && this.toolSecrets.seal(change.sdk_options, current.sdkOptions);
     assertNoSharedCredentials(change.is_public ?? current.isPublic, sdkOptions ?? current.sdkOptions);
     return this.store.transaction(async (repos) => {
       const template = await repos.templates.update(id, {

@@ -47,10 +47,10 @@ export function shownSdkOptions(options: SdkOptions): ShownSdkOptions {
 }
 
 /**
- * For sessions: sealing as above, plus agentd's own database refused (checked again when the agent
- * starts, since DATABASE_URL may have changed meanwhile).
+ * For sessions, templates and tasks: sealing as above, plus agentd's own database refused
+ * (checked again when the agent starts, since DATABASE_URL may have changed meanwhile).
  */
-export class SessionToolSecrets {
+export class ToolSecrets {
   constructor(
     private readonly sealer: SecretSealer,
     /** agentd's DATABASE_URL; undefined with the embedded database, which no DSN reaches. */
@@ -58,8 +58,8 @@ export class SessionToolSecrets {
     private readonly warn: (message: string, details: Record<string, unknown>) => void = () => undefined,
   ) {}
 
-  seal(options: SdkOptions): SdkOptions {
-    const sealed = sealSdkOptions(this.sealer, options);
+  seal(options: SdkOptions, previous?: SdkOptions): SdkOptions {
+    const sealed = sealSdkOptions(this.sealer, options, previous);
     const dsn = sealed.database && this.tryOpen(sealed.database.dsn);
     if (dsn !== undefined && this.isOwnDatabase(dsn)) throw forbidden();
     return sealed;

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Task, TaskExecution, WebhookDelivery } from '../domain/entities.ts';
+import { OutboundDenied, type OutboundPolicy } from '../net/outbound.ts';
 import type { Clock } from '../ports/clock.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../ports/job-queue.ts';
 import type { Store } from '../ports/repositories.ts';
@@ -29,6 +30,7 @@ export class WebhookNotifier implements ExecutionListener {
     private readonly store: Store,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly outbound: OutboundPolicy,
     private readonly openSecret: (task: Task) => string | undefined,
     private readonly options: WebhookOptions,
   ) {}
@@ -50,26 +52,12 @@ export class WebhookNotifier implements ExecutionListener {
     const body = JSON.stringify(payloadOf(event, task, execution));
     const timestamp = String(Math.floor(this.clock.now().getTime() / 1000));
     const began = performance.now();
-    const outcome = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'agentd-webhooks',
-        'x-agentd-event': event,
-        'x-agentd-delivery': execution.id,
-        'x-agentd-timestamp': timestamp,
-        'x-agentd-signature': signatureOf(secret, timestamp, body),
-      },
-      body,
-    }).then(
-      async (response) => {
-        await response.body?.cancel();
-        return { status: response.status, error: response.ok ? null : `HTTP ${response.status}` };
-      },
-      (error: unknown) => ({ status: null, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) }),
-    );
+    const outcome = await this.post(url, body, {
+      'x-agentd-event': event,
+      'x-agentd-delivery': execution.id,
+      'x-agentd-timestamp': timestamp,
+      'x-agentd-signature': signatureOf(secret, timestamp, body),
+    });
     const delivery: WebhookDelivery = {
       attempt: context.attempt,
       event,
@@ -82,8 +70,32 @@ export class WebhookNotifier implements ExecutionListener {
     };
     await this.store.taskExecutions.appendDelivery(execution.id, delivery);
     if (outcome.error === null) return;
-    const message = `webhook delivery to ${url} failed: ${outcome.error}`;
-    throw outcome.status !== null && !retryable(outcome.status) ? new PermanentJobError(message) : new Error(message);
+    // The origin only: a webhook URL's path is often a secret of its own.
+    const message = `webhook delivery to ${new URL(url).origin} failed: ${outcome.error}`;
+    throw outcome.denied || (outcome.status !== null && !retryable(outcome.status)) ? new PermanentJobError(message) : new Error(message);
+  }
+
+  /** One POST; never throws: the receiver's status, or why there was none. */
+  private async post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number | null; error: string | null; denied?: boolean }> {
+    try {
+      await this.outbound.addressesOf(new URL(url).hostname);
+    } catch (error) {
+      // Denied: no retry will change that. Unresolvable: DNS may answer next time.
+      return { status: null, error: error instanceof Error ? error.message : String(error), denied: error instanceof OutboundDenied };
+    }
+    return fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      headers: { 'content-type': 'application/json', 'user-agent': 'agentd-webhooks', ...headers },
+      body,
+    }).then(
+      async (response) => {
+        await response.body?.cancel();
+        return { status: response.status, error: response.ok ? null : `HTTP ${response.status}` };
+      },
+      (error: unknown) => ({ status: null, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) }),
+    );
   }
 }
 

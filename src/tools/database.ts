@@ -1,8 +1,8 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { isOwnDatabase, ownDatabaseOf, parseDatabaseDsn, type DatabaseTarget } from '../domain/database-dsn.ts';
+import { resolveHost, type OutboundPolicy } from '../net/outbound.ts';
 import type { DatabaseReader, DatabaseToolSettings, ToolText } from '../ports/agent-runtime.ts';
 import { textTable } from './text-table.ts';
 
@@ -21,6 +21,8 @@ class ToolRefusal extends Error {}
 export interface PostgresReaderOptions {
   /** agentd's own DATABASE_URL: a DSN that resolves to it is refused when connecting, too. */
   ownDatabaseUrl: string | undefined;
+  /** Which addresses the tool may connect to at all. */
+  outbound: OutboundPolicy;
   connectTimeoutMs?: number;
 }
 
@@ -101,30 +103,13 @@ export class PostgresReader implements DatabaseReader {
 
   /** The address to connect to, resolved once here so the check below and the connection agree. */
   private async addressOf(target: DatabaseTarget): Promise<string> {
-    const addresses = await resolve(target.host, this.connectTimeoutMs);
+    const addresses = await this.options.outbound.addressesOf(target.host);
     const ownUrl = this.options.ownDatabaseUrl;
-    const own = ownUrl ? (await Promise.all(ownDatabaseOf(ownUrl).hosts.filter((h) => h && !h.startsWith('/')).map((h) => resolve(h, this.connectTimeoutMs).catch(() => [])))).flat() : [];
+    const own = ownUrl ? (await Promise.all(ownDatabaseOf(ownUrl).hosts.filter((h) => h && !h.startsWith('/')).map((h) => resolveHost(h, this.connectTimeoutMs).catch(() => [])))).flat() : [];
     if (isOwnDatabase(target, ownUrl, { target: addresses, own })) throw new ToolRefusal("this DSN points at agentd's own database, which the tool never reaches");
     const first = addresses[0];
     if (!first) throw new ToolRefusal(`could not resolve ${target.host}`);
     return first;
-  }
-}
-
-async function resolve(host: string, timeoutMs: number): Promise<string[]> {
-  if (isIP(host)) return [host];
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ToolRefusal(`could not resolve ${host} within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    const found = await Promise.race([lookup(host, { all: true }), timeout]);
-    return found.map((a) => a.address);
-  } catch (error) {
-    if (error instanceof ToolRefusal) throw error;
-    throw new ToolRefusal(`could not resolve ${host}: ${messageOf(error)}`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ConfigurationOptions, CoreV1Api, ObservableMiddleware, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { selectKubeconfig } from '../domain/kubeconfig.ts';
+import type { OutboundPolicy } from '../net/outbound.ts';
 import type { KubernetesReader, KubernetesToolSettings, ToolText } from '../ports/agent-runtime.ts';
 import { columns } from './text-table.ts';
 
@@ -10,6 +11,8 @@ const MAX_TAIL_LINES = 1000;
 const MAX_LOG_BYTES = 256 * 1024;
 
 export interface KubernetesReaderOptions {
+  /** Which addresses the API server may be at. */
+  outbound: OutboundPolicy;
   requestTimeoutMs?: number;
   now?: () => Date;
 }
@@ -21,15 +24,17 @@ export interface KubernetesReaderOptions {
  * import).
  */
 export class ClientNodeKubernetesReader implements KubernetesReader {
-  private client: Promise<{ api: CoreV1Api; options: ConfigurationOptions }> | undefined;
+  private client: Promise<{ api: CoreV1Api; options: ConfigurationOptions; host: string }> | undefined;
   private readonly requestTimeoutMs: number;
   private readonly now: () => Date;
+  private readonly outbound: OutboundPolicy;
 
   constructor(
     private readonly settings: KubernetesToolSettings,
-    options: KubernetesReaderOptions = {},
+    options: KubernetesReaderOptions,
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.outbound = options.outbound;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -75,7 +80,8 @@ export class ClientNodeKubernetesReader implements KubernetesReader {
 
   private async call(run: (api: CoreV1Api, options: ConfigurationOptions) => Promise<string>): Promise<ToolText> {
     try {
-      const { api, options } = await this.load();
+      const { api, options, host } = await this.load();
+      await this.outbound.addressesOf(host);
       return { text: await run(api, options), isError: false };
     } catch (error) {
       return { text: describeError(error, this.requestTimeoutMs), isError: true };
@@ -96,7 +102,8 @@ export class ClientNodeKubernetesReader implements KubernetesReader {
         },
         post: (context) => new k8s.Observable(Promise.resolve(context)),
       };
-      return { api: config.makeApiClient(k8s.CoreV1Api), options: { middleware: [deadline], middlewareMergeStrategy: 'append' as const } };
+      const host = new URL(selection.cluster.server).hostname;
+      return { api: config.makeApiClient(k8s.CoreV1Api), options: { middleware: [deadline], middlewareMergeStrategy: 'append' as const }, host };
     })();
     return this.client;
   }

@@ -35,7 +35,8 @@ beforeAll(async () => {
   await seed.query(`CREATE TABLE employees (id int PRIMARY KEY, name text NOT NULL, team text, hired date);
     INSERT INTO employees VALUES (1, 'Ada', 'engines', '1843-07-01'), (2, 'Grace', 'compilers', '1944-03-15'), (3, 'Edsger', NULL, '1962-09-01')`);
   await seed.end();
-  server = await startServer();
+  // 127.0.0.2 stands for a range the operator shuts off (by default: link-local, where cloud metadata answers).
+  server = await startServer({ env: { AGENTD_OUTBOUND_DENY: '169.254.0.0/16,127.0.0.2' } });
 });
 
 afterAll(async () => {
@@ -99,6 +100,14 @@ test('writes are refused, also when smuggled after COMMIT or by making the trans
   expect(await countEmployees()).toBe(3);
 });
 
+test('a DSN in a denied address range is refused before any connection, with the reason', async () => {
+  const user = await newUser(server.url);
+  const created = await user.post('/api/v1/sessions', { sdk_options: { builtin_tools: ['database'], database: { dsn: `postgres://postgres@127.0.0.2:5432/${dbName}` } } });
+  const [query] = await callTools(user, created.body.id, [['mcp__database__query', { sql: 'SELECT 1' }]]);
+  expect(query!.status).toBe('error');
+  expect(query!.text).toMatch(/127\.0\.0\.2.*AGENTD_OUTBOUND_DENY/);
+});
+
 test('the row cap cuts a long result while reading and says so; the statement timeout stops a slow query', async () => {
   const { user, session } = await databaseSession({ max_rows: 50, statement_timeout_ms: 1000 });
   const [series, sleep] = await callTools(user, session.id, [
@@ -158,7 +167,7 @@ test('bad database options are refused with 422 and a stable code, never echoing
 });
 
 // With the embedded database (no DATABASE_URL) agentd's own database is not reachable over TCP at all.
-test.runIf(Boolean(process.env.DATABASE_URL))("a session whose DSN is agentd's own DATABASE_URL is refused, given directly or through a template", async () => {
+test.runIf(Boolean(process.env.DATABASE_URL))("a session, template or task whose DSN is agentd's own DATABASE_URL is refused", async () => {
   const own = new URL(process.env.DATABASE_URL!);
   const user = await newUser(server.url);
   for (const host of [own.host, `localhost:${own.port || 5432}`]) {
@@ -167,9 +176,14 @@ test.runIf(Boolean(process.env.DATABASE_URL))("a session whose DSN is agentd's o
     expect(refused.status).toBe(422);
     expect(refused.body.error_code).toBe('DATABASE_DSN_FORBIDDEN');
   }
-  const template = await user.post('/api/v1/session-templates', { name: `own-${randomBytes(3).toString('hex')}`, sdk_options: { builtin_tools: ['database'], database: { dsn: process.env.DATABASE_URL } } });
-  expect(template.status).toBe(201);
-  const fromTemplate = await user.post('/api/v1/sessions', { template_id: template.body.id });
-  expect(fromTemplate.status).toBe(422);
-  expect(fromTemplate.body.error_code).toBe('DATABASE_DSN_FORBIDDEN');
+  // Templates and tasks are refused when written, not when a session is made from them.
+  const options = { builtin_tools: ['database'], database: { dsn: process.env.DATABASE_URL } };
+  for (const [path, body] of [
+    ['/api/v1/session-templates', { name: `own-${randomBytes(3).toString('hex')}`, sdk_options: options }],
+    ['/api/v1/tasks', { name: `own-${randomBytes(3).toString('hex')}`, prompt_template: 'x', sdk_options: options }],
+  ] as const) {
+    const refused = await user.post(path, body);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error_code).toBe('DATABASE_DSN_FORBIDDEN');
+  }
 });

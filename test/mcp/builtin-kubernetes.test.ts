@@ -10,7 +10,8 @@ let fake: FakeKubernetes;
 let server: TestServer;
 beforeAll(async () => {
   fake = await startFakeKubernetes();
-  server = await startServer();
+  // 127.0.0.2 stands for a range the operator shuts off (by default: link-local, where cloud metadata answers).
+  server = await startServer({ env: { AGENTD_OUTBOUND_DENY: '169.254.0.0/16,127.0.0.2' } });
 });
 afterAll(async () => {
   await server?.close();
@@ -97,4 +98,16 @@ test('a template keeps the kubeconfig sealed: shown as ****, kept when the maske
   expect(session.body.sdk_options).toMatchObject({ max_turns: 5, kubernetes: { kubeconfig: '****' } });
   const [namespaces] = await callTools(user, session.body.id, [['mcp__kubernetes_readonly__list_namespaces', {}]]);
   expect(namespaces).toMatchObject({ status: 'success', text: expect.stringContaining('kube-system') });
+});
+
+test('an API server in a denied address range is never contacted', async () => {
+  const user = await newUser(server.url);
+  const kubeconfig = fake.kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:/, 'server: https://127.0.0.2:');
+  expect(kubeconfig).toContain('https://127.0.0.2:');
+  const created = await user.post('/api/v1/sessions', { sdk_options: { builtin_tools: ['kubernetes_readonly'], kubernetes: { kubeconfig } } });
+  const seenBefore = fake.requests.length;
+  const [namespaces] = await callTools(user, created.body.id, [['mcp__kubernetes_readonly__list_namespaces', {}]]);
+  expect(namespaces).toMatchObject({ status: 'error' });
+  expect(namespaces!.text).toMatch(/127\.0\.0\.2.*AGENTD_OUTBOUND_DENY/);
+  expect(fake.requests.length).toBe(seenBefore);
 });

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { SdkOptions, SealedSecret } from '../../src/domain/entities.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { SecretBox } from '../../src/services/mcp/secret-box.ts';
-import { sealSdkOptions, SessionToolSecrets, shownSdkOptions } from '../../src/services/tool-secrets.ts';
+import { sealSdkOptions, ToolSecrets, shownSdkOptions } from '../../src/services/tool-secrets.ts';
 
 const box = new SecretBox('unit-test-key-unit-test-key-unit-test-key');
 const dsn = 'postgres://reader:s3cret-pw@db.example.test:5432/shop';
@@ -92,7 +92,7 @@ describe('sealing sdk_options', () => {
 });
 
 describe("agentd's own database", () => {
-  const local = new SessionToolSecrets(box, 'postgres://postgres@127.0.0.1:5432/agentd');
+  const local = new ToolSecrets(box, 'postgres://postgres@127.0.0.1:5432/agentd');
   const own = (target: string) => codeOf(() => local.seal({ database: { dsn: target } }));
 
   test.each(['127.0.0.1', 'localhost', '[::1]', '127.0.0.2', '0.0.0.0', os.hostname().toLowerCase()])('the same database on %s is refused', (host) => {
@@ -106,7 +106,7 @@ describe("agentd's own database", () => {
   });
 
   test('over a unix socket, DATABASE_URL is this machine too; the database defaults to the user name', () => {
-    const socket = new SessionToolSecrets(box, 'postgres://agentd@/agentd?host=/var/run/postgresql');
+    const socket = new ToolSecrets(box, 'postgres://agentd@/agentd?host=/var/run/postgresql');
     expect(codeOf(() => socket.seal({ database: { dsn: 'postgres://agentd:pw@localhost/agentd' } }))).toBe('DATABASE_DSN_FORBIDDEN');
     expect(codeOf(() => local.seal({ database: { dsn: 'postgres://agentd:pw@localhost:5432' } }))).toBe('DATABASE_DSN_FORBIDDEN');
   });
@@ -118,11 +118,11 @@ describe("agentd's own database", () => {
 
   test('when the agent starts, a secret sealed under another key is left out with a warning, never handed over', () => {
     const warnings: string[] = [];
-    const other = new SessionToolSecrets(new SecretBox('another-key-another-key-another-key-0'), undefined, (message) => warnings.push(message));
+    const other = new ToolSecrets(new SecretBox('another-key-another-key-another-key-0'), undefined, (message) => warnings.push(message));
     const sealed = sealSdkOptions(box, { builtin_tools: ['database', 'kubernetes_readonly'], database: { dsn }, kubernetes: { kubeconfig: kubeconfig(tokenUser) } });
     expect(other.open('s1', sealed)).toEqual({});
     expect(warnings).toHaveLength(2);
-    const same = new SessionToolSecrets(box, undefined);
+    const same = new ToolSecrets(box, undefined);
     expect(same.open('s1', sealed)).toEqual({ database: { dsn, statementTimeoutMs: 5000, maxRows: 200 }, kubernetes: { kubeconfig: kubeconfig(tokenUser), context: undefined } });
   });
 });

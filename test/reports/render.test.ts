@@ -177,4 +177,15 @@ describe('the PDF thread', () => {
     expect((await thread.render(doc)).byteLength).toBeGreaterThan(1000);
     await thread.close();
   });
+
+  test('a thread that finishes nothing for too long is stopped, and its queue fails instead of waiting forever', async () => {
+    // 50 ms is less than the thread needs to start and lay out a document: it counts as stuck.
+    const thread = new PdfThread(60_000, 50);
+    try {
+      const doc = await fullDocument();
+      await expect(Promise.all([thread.render(doc), thread.render(doc)])).rejects.toThrow(/no document finished within 50 ms/);
+    } finally {
+      await thread.close();
+    }
+  });
 });

@@ -11,7 +11,7 @@ export interface ReceivedHook {
  * A webhook receiver on 127.0.0.1 that records every request. `answers` are the statuses it
  * gives, in order, per path; once they run out it answers 200.
  */
-export async function startWebhookReceiver() {
+export async function startWebhookReceiver(host = '127.0.0.1') {
   const received = new Map<string, ReceivedHook[]>();
   const answers = new Map<string, number[]>();
   const server = createServer((request, response) => {
@@ -26,8 +26,8 @@ export async function startWebhookReceiver() {
       response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not now');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
     answer: (path: string, statuses: number[]) => answers.set(path, statuses),

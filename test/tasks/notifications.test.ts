@@ -8,7 +8,8 @@ let server: TestServer;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  server = await startServer({ env: { AGENTD_WEBHOOK_BACKOFF_MS: '100', AGENTD_WEBHOOK_ATTEMPTS: '4' } });
+  // 127.0.0.2 stands for a range an operator shuts off (the default is link-local, where cloud metadata answers).
+  server = await startServer({ env: { AGENTD_WEBHOOK_BACKOFF_MS: '100', AGENTD_WEBHOOK_ATTEMPTS: '4', AGENTD_OUTBOUND_DENY: '169.254.0.0/16,127.0.0.2' } });
 });
 afterAll(async () => {
   await server.close();
@@ -108,6 +109,28 @@ test('a receiver that refuses (4xx) is not retried; one that is unreachable is r
   expect(deliveries[0].error).toMatch(/ECONNREFUSED/);
   await new Promise((r) => setTimeout(r, 1000));
   expect((await alice.get(`/api/v1/task-executions/${second.id}`)).body.deliveries).toHaveLength(4);
+});
+
+test('a webhook in a denied address range is never contacted: one refused attempt is recorded, with the reason', async () => {
+  const alice = await newUser(server.url);
+  const denied = await startWebhookReceiver('127.0.0.2'); // an address this server is told not to contact
+  const created = await alice.post('/api/v1/tasks', { name: `d-${randomUUID().slice(0, 6)}`, prompt_template: 'hello', notification_config: { webhook_url: `${denied.url}/inside`, secret } });
+  const run = (await alice.post(`/api/v1/tasks/${created.body.id}/execute`, {})).body;
+  await finishedExecution(alice, run.id);
+  const [delivery] = await deliveriesOf(alice, run.id, 1);
+  expect(delivery).toMatchObject({ attempt: 1, status_code: null, ok: false });
+  expect(delivery.error).toMatch(/127\.0\.0\.2.*AGENTD_OUTBOUND_DENY/);
+  await new Promise((r) => setTimeout(r, 600));
+  expect((await alice.get(`/api/v1/task-executions/${run.id}`)).body.deliveries).toHaveLength(1);
+  expect(denied.received('/inside')).toHaveLength(0);
+  await denied.close();
+});
+
+test('a webhook URL with a user name or password is refused: deliveries are signed instead', async () => {
+  const alice = await newUser(server.url);
+  const refused = await alice.post('/api/v1/tasks', { name: 'x', prompt_template: 'x', notification_config: { webhook_url: 'https://user:pass@hooks.example.test/x', secret } });
+  expect(refused.status).toBe(422);
+  expect(refused.body.error_code).toBe('VALIDATION_ERROR');
 });
 
 test('a trigger token starts the task from outside; it is shown once, works for its task only, and can be revoked', async () => {

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createPostgresDatabase } from '../support/database.ts';
-import { newUser, startServer, type Client, type TestServer } from '../support/server.ts';
+import { client, newUser, startServer, type Client, type TestServer } from '../support/server.ts';
 import { finishedExecution } from '../support/tasks.ts';
 
 // On PostgreSQL this file gets a database of its own: any server that sees a scheduled task fires it.
 let database: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
 let server: TestServer;
+const admin = { email: 'scheduler-admin@example.test', password: 'admin-password-123' };
 beforeAll(async () => {
   database = process.env.DATABASE_URL ? await createPostgresDatabase(process.env.DATABASE_URL) : undefined;
-  server = await startServer({ env: database ? { DATABASE_URL: database.url } : {} });
+  server = await startServer({ env: { ...(database ? { DATABASE_URL: database.url } : {}), AGENTD_ADMIN_EMAIL: admin.email, AGENTD_ADMIN_PASSWORD: admin.password } });
 });
 afterAll(async () => {
   await server.close();
@@ -23,8 +24,12 @@ async function executionsOf(user: Client, taskId: string) {
   return (await user.get(`/api/v1/tasks/${taskId}/executions?limit=100`)).body.items as any[];
 }
 
-test('the scheduler runs a task at its cron instant with trigger "scheduled"; disabled and deleted tasks do not run', { timeout: 150_000 }, async () => {
+test('the scheduler runs a task at its cron instant with trigger "scheduled"; disabled and deleted tasks, and tasks of disabled users, do not run', { timeout: 150_000 }, async () => {
   const alice = await newUser(server.url);
+  const bob = await newUser(server.url);
+  const bobs = await everyMinute(bob, 'owner-disabled');
+  const root = client(server.url, (await client(server.url).post('/api/v1/auth/login', admin)).body.access_token);
+  expect((await root.patch(`/api/v1/admin/users/${bob.userId}`, { is_active: false })).status).toBe(200);
   const scheduled = await everyMinute(alice, 'on');
   const disabled = await everyMinute(alice, 'off');
   const deleted = await everyMinute(alice, 'gone');
@@ -54,6 +59,7 @@ test('the scheduler runs a task at its cron instant with trigger "scheduled"; di
   // One tick, one execution: nothing else ran for it, and nothing at all for the disabled task.
   expect(await executionsOf(alice, scheduled.id)).toHaveLength(1);
   expect(await executionsOf(alice, disabled.id)).toHaveLength(0);
+  expect(await executionsOf(root, bobs.id)).toHaveLength(0);
   const audit = (await alice.get('/api/v1/audit-logs?limit=100')).body.items;
   expect(audit.filter((a: any) => a.event_type === 'task.executed' && a.resource_id === deleted.id)).toEqual([]);
 });

@@ -10,7 +10,7 @@ import type {
   MonitoringSource,
 } from '../../ports/agent-runtime.ts';
 import type { Store } from '../../ports/repositories.ts';
-import type { SessionToolSecrets } from '../tool-secrets.ts';
+import type { ToolSecrets } from '../tool-secrets.ts';
 
 export interface McpCatalog {
   /** The user's enabled servers and the enabled global ones (own shadow global), secrets decrypted. */
@@ -20,7 +20,7 @@ export interface McpCatalog {
 /** What the built-in tools are made from: the monitoring data, and a factory per tool that needs the session's secrets. */
 export interface BuiltinSources {
   monitoring: MonitoringSource;
-  secrets: SessionToolSecrets;
+  secrets: ToolSecrets;
   database: (settings: DatabaseToolSettings) => DatabaseReader;
   kubernetes: (settings: KubernetesToolSettings) => KubernetesReader;
 }
