@@ -108,7 +108,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
   const pdfThread = new PdfThread();
   closers.push(() => pdfThread.close());
   const reports = new ReportService(store, new LocalReportStorage(dataDir), clock, pdfThread);
-  const mcpServers = new McpServerService(store, secrets, new McpClientProbe({ workDir: path.join(dataDir, 'mcp-probe'), clientVersion: '0.1.0' }), clock, { healthTimeoutMs: config.AGENTD_MCP_HEALTH_TIMEOUT_SECONDS * 1000, warn: (message, details) => logger.warn(details, message) });
+  const mcpServers = new McpServerService(store, secrets, new McpClientProbe({ workDir: path.join(dataDir, 'mcp-probe'), clientVersion: '0.1.0', outbound }), clock, { healthTimeoutMs: config.AGENTD_MCP_HEALTH_TIMEOUT_SECONDS * 1000, warn: (message, details) => logger.warn(details, message) });
 
   const model = await resolveModelEndpoint(config, logger);
   closers.push(() => model.close());

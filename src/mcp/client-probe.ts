@@ -5,6 +5,7 @@ import { DEFAULT_INHERITED_ENV_VARS, StdioClientTransport } from '@modelcontextp
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpConnection } from '../domain/mcp-server.ts';
+import type { OutboundPolicy } from '../net/outbound.ts';
 import type { McpProbe, McpProbeResult } from '../ports/mcp-probe.ts';
 
 const maxToolPages = 20;
@@ -13,7 +14,7 @@ const stderrTail = 2000;
 /** Health checks with the official MCP client: connect, list the tools, disconnect. */
 export class McpClientProbe implements McpProbe {
   /** `workDir`: the empty directory stdio servers start in (not the server's own working directory). */
-  constructor(private readonly options: { workDir: string; clientVersion: string }) {}
+  constructor(private readonly options: { workDir: string; clientVersion: string; outbound: OutboundPolicy }) {}
 
   async probe(connection: McpConnection, { timeoutMs }: { timeoutMs: number }): Promise<McpProbeResult> {
     const started = performance.now();
@@ -79,8 +80,10 @@ export class McpClientProbe implements McpProbe {
         return transport;
       }
       case 'sse':
+        await this.options.outbound.addressesOf(new URL(connection.url).hostname);
         return new SSEClientTransport(new URL(connection.url), { requestInit: { headers: connection.headers } });
       case 'http':
+        await this.options.outbound.addressesOf(new URL(connection.url).hostname);
         return new StreamableHTTPClientTransport(new URL(connection.url), { requestInit: { headers: connection.headers } });
     }
   }

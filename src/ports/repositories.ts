@@ -243,6 +243,8 @@ export interface ReportRepository {
   /** Newest first. */
   list(filter: ReportFilter, page: PageRequest): Promise<Page<Report>>;
   delete(id: string): Promise<boolean>;
+  /** The bytes of all the user's report files. */
+  totalSizeForUser(userId: string): Promise<number>;
 }
 
 export interface Repositories {

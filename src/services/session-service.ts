@@ -107,7 +107,7 @@ export class SessionService {
     return this.store.sessions.list({ ...filter, userId: isAdmin(actor) ? undefined : actor.userId }, page);
   }
 
-  /** What the actor's sessions hold on disk (working directories and archives), against their limit. */
+  /** What the actor holds on disk (sessions' working directories and archives, reports), against their limit. */
   async storageUsage(actor: Actor) {
     const user = await this.store.users.findById(actor.userId);
     const sessions = await this.store.sessions.list({ userId: actor.userId }, { skip: 0, limit: 100_000 });
@@ -118,11 +118,13 @@ export class SessionService {
       workingDirectoryBytes += usage.workingDirectoryBytes;
       archiveBytes += usage.archiveBytes;
     }
+    const reportBytes = await this.store.reports.totalSizeForUser(actor.userId);
     return {
       sessions: sessions.total,
       working_directory_bytes: workingDirectoryBytes,
       archive_bytes: archiveBytes,
-      total_bytes: workingDirectoryBytes + archiveBytes,
+      report_bytes: reportBytes,
+      total_bytes: workingDirectoryBytes + archiveBytes + reportBytes,
       limit_bytes: (user?.maxStorageMb ?? 0) * 1024 * 1024,
     };
   }

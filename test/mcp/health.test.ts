@@ -5,7 +5,8 @@ import { everythingServer, expectNoSecret, startWithAdmin, uniqueName } from './
 let server: TestServer;
 let user: Client & { userId: string };
 beforeAll(async () => {
-  ({ server } = await startWithAdmin({ AGENTD_MCP_HEALTH_TIMEOUT_SECONDS: '5' }));
+  // 127.0.0.2 stands for a range the operator shuts off (by default: link-local, where cloud metadata answers).
+  ({ server } = await startWithAdmin({ AGENTD_MCP_HEALTH_TIMEOUT_SECONDS: '5', AGENTD_OUTBOUND_DENY: '169.254.0.0/16,127.0.0.2' }));
   user = await newUser(server.url);
 });
 afterAll(() => server.close());
@@ -66,4 +67,11 @@ test('a remote server that refuses connections is unhealthy, its header secrets 
   expect(health.body).toMatchObject({ status: 'unhealthy', tools: [] });
   expect(health.body.error).toMatch(/ECONNREFUSED|fetch failed/);
   expectNoSecret(health, 'remote-secret-value');
+});
+
+test('a remote server in a denied address range is unhealthy without being contacted', async () => {
+  const registered = await register({ server_type: 'sse', url: 'http://127.0.0.2:9/sse' });
+  const health = await user.post(`/api/v1/mcp-servers/${registered.id}/health-check`);
+  expect(health.body).toMatchObject({ status: 'unhealthy', tools: [] });
+  expect(health.body.error).toMatch(/127\.0\.0\.2.*AGENTD_OUTBOUND_DENY/);
 });

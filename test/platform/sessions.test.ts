@@ -134,7 +134,7 @@ describe('delete', () => {
   });
 });
 
-test('storage usage counts the bytes of my working directories and archives, not other users\'', async () => {
+test('storage usage counts the bytes of my working directories, archives and reports, not other users\'', async () => {
   const owner = await newUser(server.url);
   const other = await newUser(server.url);
   const kept = (await owner.post('/api/v1/sessions', {})).body;
@@ -142,11 +142,14 @@ test('storage usage counts the bytes of my working directories and archives, not
   await writeFile(path.join(kept.working_directory_path, 'data.bin'), Buffer.alloc(50_000, 1));
   await writeFile(path.join(archived.working_directory_path, 'more.bin'), Buffer.alloc(10_000, 2));
   expect((await owner.delete(`/api/v1/sessions/${archived.id}`)).status).toBe(204);
+  const report = (await owner.post('/api/v1/reports', { session_id: kept.id, format: 'html' })).body;
   const usage = (await owner.get('/api/v1/sessions/storage-usage')).body;
   expect(usage.sessions).toBe(2);
   expect(usage.working_directory_bytes).toBe(60_000);
   expect(usage.archive_bytes).toBeGreaterThan(0);
-  expect(usage.total_bytes).toBe(usage.working_directory_bytes + usage.archive_bytes);
+  expect(usage.report_bytes).toBe(report.file_size_bytes);
+  expect(usage.report_bytes).toBeGreaterThan(0);
+  expect(usage.total_bytes).toBe(usage.working_directory_bytes + usage.archive_bytes + usage.report_bytes);
   expect(usage.limit_bytes).toBe(10240 * 1024 * 1024);
   expect((await other.get('/api/v1/sessions/storage-usage')).body.total_bytes).toBe(0);
 });

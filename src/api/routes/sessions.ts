@@ -49,7 +49,7 @@ export function sessionRoutes(auth: AuthService, sessions: SessionService): Fast
         summary: 'Bytes your sessions hold on disk (working directories and archives) and your limit',
         security: [{ bearer: [] }],
         response: {
-          200: z.object({ sessions: z.number(), working_directory_bytes: z.number(), archive_bytes: z.number(), total_bytes: z.number(), limit_bytes: z.number() }),
+          200: z.object({ sessions: z.number(), working_directory_bytes: z.number(), archive_bytes: z.number(), report_bytes: z.number(), total_bytes: z.number(), limit_bytes: z.number() }),
           ...errorResponses,
         },
       },

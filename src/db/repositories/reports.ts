@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Report } from '../../domain/report.ts';
 import type { ReportRepository } from '../../ports/repositories.ts';
 import type { Db } from '../connection.ts';
@@ -29,5 +29,9 @@ export function reportRepository(db: Db): ReportRepository {
       return paged(db, reports, where, page, rows.then((r) => r.map(toReport)));
     },
     delete: async (id) => (await db.delete(reports).where(eq(reports.id, id)).returning({ id: reports.id })).length > 0,
+    totalSizeForUser: async (userId) => {
+      const [row] = await db.select({ bytes: sql<string>`coalesce(sum(${reports.fileSizeBytes}), 0)` }).from(reports).where(eq(reports.userId, userId));
+      return Number(row?.bytes ?? 0);
+    },
   };
 }

@@ -32,6 +32,15 @@ export function reportsContract(store: StoreAccessor) {
       expect(await store().reports.findById(randomUUID())).toBeUndefined();
     });
 
+    test("totalSizeForUser sums the user's report files only; none is 0", async () => {
+      const [user, other, empty] = [await aUser(store()), await aUser(store()), await aUser(store())];
+      await aReport(user.id, { fileSizeBytes: 3_000_000_000 });
+      await aReport(user.id, { fileSizeBytes: 1234 });
+      await aReport(other.id, { fileSizeBytes: 99 });
+      expect(await store().reports.totalSizeForUser(user.id)).toBe(3_000_001_234);
+      expect(await store().reports.totalSizeForUser(empty.id)).toBe(0);
+    });
+
     test('list filters by user, session and execution, newest first, with a total', async () => {
       const [user, other] = [await aUser(store()), await aUser(store())];
       const session = await aSession(store(), user.id);
