@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newUser, type Client, type TestServer } from '../support/server.ts';
-import { everythingServer, expectNoSecret, startWithAdmin, uniqueName } from './support.ts';
+import { newUser, type Client, type TestServer, startWithAdmin } from '../support/server.ts';
+import { everythingServer, expectNoSecret, uniqueName } from './support.ts';
 
 let server: TestServer;
 let user: Client & { userId: string };

@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newUser, type Client, type TestServer } from '../support/server.ts';
-import { expectNoSecret, startWithAdmin, uniqueName } from './support.ts';
+import { newUser, type Client, type TestServer, startWithAdmin } from '../support/server.ts';
+import { expectNoSecret, uniqueName } from './support.ts';
 
 let server: TestServer;
 let admin: Client;

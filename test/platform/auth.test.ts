@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/connection.ts';
-import { client, newUser, type TestServer } from '../support/server.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { client, newUser, startWithAdmin, updateUser, type Client, type TestServer } from '../support/server.ts';
 import { expectError } from './support/expect-error.ts';
-import { startServerWithDatabase, updateUser } from './support/server-with-database.ts';
-
-vi.mock('../../src/db/connection.ts', async (original) => (await import('./support/capture-databases.ts')).capturing(await original()));
 
 let server: TestServer;
-let database: DatabaseHandle;
+let admin: Client;
 beforeAll(async () => {
-  ({ server, database } = await startServerWithDatabase());
+  ({ server, admin } = await startWithAdmin());
 });
 afterAll(() => server.close());
 
@@ -76,7 +72,7 @@ describe('login', () => {
 
   test('a disabled account cannot log in, and its live token stops working', async () => {
     const user = await newUser(server.url, 'disabled');
-    await updateUser(database, user.userId, { isActive: false });
+    await updateUser(admin, user.userId, { is_active: false });
     expectError(await anonymous().post('/api/v1/auth/login', { email: user.email, password: user.password }), 403, 'ACCOUNT_DISABLED');
     expectError(await user.get('/api/v1/auth/me'), 403, 'ACCOUNT_DISABLED');
   });

@@ -1,23 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/connection.ts';
-import { client, newUser, type Client, type TestServer } from '../support/server.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { newUser, startWithAdmin, updateUser, type Client, type TestServer } from '../support/server.ts';
 import { expectError } from './support/expect-error.ts';
-import { startServerWithDatabase, updateUser } from './support/server-with-database.ts';
-
-vi.mock('../../src/db/connection.ts', async (original) => (await import('./support/capture-databases.ts')).capturing(await original()));
-
-const adminEmail = `admin-${randomUUID().slice(0, 8)}@example.test`;
-const adminPassword = 'admin password 123';
 
 let server: TestServer;
-let database: DatabaseHandle;
 let admin: Client;
+let adminEmail: string;
 beforeAll(async () => {
-  ({ server, database } = await startServerWithDatabase({ env: { AGENTD_ADMIN_EMAIL: adminEmail, AGENTD_ADMIN_PASSWORD: adminPassword } }));
-  const login = await client(server.url).post('/api/v1/auth/login', { email: adminEmail, password: adminPassword });
-  expect(login.status).toBe(200);
-  admin = client(server.url, login.body.access_token);
+  ({ server, admin, adminEmail } = await startWithAdmin());
 });
 afterAll(() => server.close());
 
@@ -60,7 +49,7 @@ test('an admin may terminate another user\'s session', async () => {
 test('a viewer may read but not create or delete', async () => {
   const viewer = await newUser(server.url, 'viewer');
   const own = (await viewer.post('/api/v1/sessions', { name: 'made before demotion' })).body.id;
-  await updateUser(database, viewer.userId, { role: 'viewer' });
+  await updateUser(admin, viewer.userId, { role: 'viewer' });
   expectError(await viewer.post('/api/v1/sessions', { name: 'not allowed' }), 403, 'FORBIDDEN');
   expectError(await viewer.delete(`/api/v1/sessions/${own}`), 403, 'FORBIDDEN');
   expect((await viewer.get(`/api/v1/sessions/${own}`)).body.status).toBe('created');

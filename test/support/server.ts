@@ -103,3 +103,18 @@ export async function newUser(baseUrl: string, prefix = 'user'): Promise<Client 
   if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
   return { ...client(baseUrl, login.body.access_token), userId: registered.body.id, email, password };
 }
+
+/** A server with a bootstrap admin, and a client logged in as that admin. */
+export async function startWithAdmin(env: Record<string, string> = {}): Promise<{ server: TestServer; admin: Client; adminEmail: string }> {
+  const credentials = { email: `admin-${randomUUID().slice(0, 8)}@example.test`, password: 'admin-password-123' };
+  const server = await startServer({ env: { AGENTD_ADMIN_EMAIL: credentials.email, AGENTD_ADMIN_PASSWORD: credentials.password, ...env } });
+  const login = await client(server.url).post('/api/v1/auth/login', credentials);
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status}`);
+  return { server, admin: client(server.url, login.body.access_token), adminEmail: credentials.email };
+}
+
+/** What an admin does to an account through the admin API (role, active). */
+export async function updateUser(admin: Client, userId: string, patch: { role?: string; is_active?: boolean }): Promise<void> {
+  const updated = await admin.patch(`/api/v1/admin/users/${userId}`, patch);
+  if (updated.status !== 200) throw new Error(`updating user ${userId} failed: ${updated.status} ${JSON.stringify(updated.body)}`);
+}

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createPostgresDatabase } from '../support/database.ts';
-import { client, newUser, startServer, type Client, type TestServer } from '../support/server.ts';
+import { newUser, startWithAdmin, updateUser, type Client, type TestServer } from '../support/server.ts';
 import { finishedExecution } from '../support/tasks.ts';
 
 // On PostgreSQL this file gets a database of its own: any server that sees a scheduled task fires it.
 let database: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
 let server: TestServer;
-const admin = { email: 'scheduler-admin@example.test', password: 'admin-password-123' };
+let admin: Client;
 beforeAll(async () => {
   database = process.env.DATABASE_URL ? await createPostgresDatabase(process.env.DATABASE_URL) : undefined;
-  server = await startServer({ env: { ...(database ? { DATABASE_URL: database.url } : {}), AGENTD_ADMIN_EMAIL: admin.email, AGENTD_ADMIN_PASSWORD: admin.password } });
+  ({ server, admin } = await startWithAdmin(database ? { DATABASE_URL: database.url } : {}));
 });
 afterAll(async () => {
   await server.close();
@@ -28,8 +28,7 @@ test('the scheduler runs a task at its cron instant with trigger "scheduled"; di
   const alice = await newUser(server.url);
   const bob = await newUser(server.url);
   const bobs = await everyMinute(bob, 'owner-disabled');
-  const root = client(server.url, (await client(server.url).post('/api/v1/auth/login', admin)).body.access_token);
-  expect((await root.patch(`/api/v1/admin/users/${bob.userId}`, { is_active: false })).status).toBe(200);
+  await updateUser(admin, bob.userId, { is_active: false });
   const scheduled = await everyMinute(alice, 'on');
   const disabled = await everyMinute(alice, 'off');
   const deleted = await everyMinute(alice, 'gone');
@@ -59,7 +58,7 @@ test('the scheduler runs a task at its cron instant with trigger "scheduled"; di
   // One tick, one execution: nothing else ran for it, and nothing at all for the disabled task.
   expect(await executionsOf(alice, scheduled.id)).toHaveLength(1);
   expect(await executionsOf(alice, disabled.id)).toHaveLength(0);
-  expect(await executionsOf(root, bobs.id)).toHaveLength(0);
+  expect(await executionsOf(admin, bobs.id)).toHaveLength(0);
   const audit = (await alice.get('/api/v1/audit-logs?limit=100')).body.items;
   expect(audit.filter((a: any) => a.event_type === 'task.executed' && a.resource_id === deleted.id)).toEqual([]);
 });
