@@ -37,6 +37,7 @@ import { SdkAgentRuntime } from './agent/sdk-runtime.ts';
 import { resolveModelEndpoint } from './agent/model-endpoint.ts';
 import { InProcessEventBus } from './events/in-process-bus.ts';
 import { RedisEventBus } from './events/redis-bus.ts';
+import { RedisControlBus } from './events/redis-control.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { AgentRuntime } from './ports/agent-runtime.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
@@ -138,7 +139,13 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     waitMs: config.AGENTD_AGENT_QUEUE_WAIT_SECONDS * 1000,
     maxPrewarmed: config.AGENTD_PREWARM_AGENTS,
   }, tools, (session) => budgets.remaining(session));
-  const agents = new AgentSessionService(store, sessions, pool, events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), budgets);
+  // With Redis, an answer or an interrupt that reaches another server is carried to the one running the turn.
+  const control = config.REDIS_URL ? new RedisControlBus(config.REDIS_URL, runnerId, (error) => logger.warn({ err: error }, 'redis control bus error')) : undefined;
+  const agents = new AgentSessionService(store, sessions, pool, events, storage, clock, runnerId, new ApprovalBroker(config.AGENTD_PERMISSION_TIMEOUT_SECONDS * 1000), budgets, control);
+  if (control) {
+    await control.serve((message) => agents.handleControl(message));
+    closers.unshift(() => control.close());
+  }
   sessions.attachAgents(agents);
   const reaped = runtime.reapOrphans();
   if (reaped > 0) logger.warn({ reaped }, 'killed agent processes left behind by a previous server');

@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/roles.ts';
 import { acceptsMessages, type SessionStatus } from '../../domain/session-status.ts';
 import type { Clock } from '../../ports/clock.ts';
+import type { ControlBus, ControlMessage, ControlReply } from '../../ports/control-bus.ts';
 import type { PageRequest, Store } from '../../ports/repositories.ts';
 import type { WorkspaceStorage } from '../../ports/workspace-storage.ts';
 import { auditOf } from '../audit-service.ts';
@@ -17,6 +18,9 @@ import { TurnRecorder, type TurnSummary } from './turn-recorder.ts';
 
 const INTERRUPT_GRACE_MS = 3000;
 
+
+/** Statuses of a session whose turn is under way (on some server). */
+const turnStatuses: readonly SessionStatus[] = ['connecting', 'processing', 'waiting'];
 /** The reference's SDKIntegratedSessionService: sessions that talk to a real agent. */
 export class AgentSessionService {
   private readonly running = new Map<string, Promise<unknown>>();
@@ -34,6 +38,8 @@ export class AgentSessionService {
     private readonly runnerId: string,
     private readonly approvals: ApprovalBroker,
     private readonly budgets: BudgetPolicy,
+    /** Reaches the server running a turn elsewhere (Redis); none: every turn is this server's. */
+    private readonly control?: ControlBus,
   ) {}
 
   /** The reference's message flow: check state, PROCESSING, agent, stream, persist then publish, back to ACTIVE. */
@@ -54,7 +60,28 @@ export class AgentSessionService {
 
   /** Ends the running turn; the session keeps its conversation and accepts the next message. */
   async interrupt(actor: Actor, sessionId: string): Promise<Session> {
-    await this.sessions.getWritable(actor, sessionId);
+    const session = await this.sessions.getWritable(actor, sessionId);
+    if (!this.running.has(sessionId) && turnStatuses.includes(session.status) && this.elsewhere(session)) {
+      await this.forward(session, { kind: 'interrupt', sessionId });
+    } else {
+      await this.interruptHere(sessionId);
+    }
+    return this.sessions.get(actor, sessionId);
+  }
+
+  /** What another server asks of this one, for a turn this one runs. */
+  async handleControl(message: ControlMessage): Promise<ControlReply> {
+    try {
+      if (message.kind === 'interrupt') await this.interruptHere(message.sessionId);
+      else this.approvals.answer(message.sessionId, message.requestId, { decision: message.decision, reason: message.reason, decidedBy: message.decidedBy });
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof DomainError) return { ok: false, code: error.code, message: error.message };
+      throw error;
+    }
+  }
+
+  private async interruptHere(sessionId: string): Promise<void> {
     const turn = this.running.get(sessionId);
     if (turn) {
       this.interrupted.add(sessionId);
@@ -66,7 +93,20 @@ export class AgentSessionService {
         await settlesWithin(turn, INTERRUPT_GRACE_MS);
       }
     }
-    return this.sessions.get(actor, sessionId);
+  }
+
+  /** The turn of `session` runs on another server that this one can reach. */
+  private elsewhere(session: Session): session is Session & { runnerId: string } {
+    return this.control !== undefined && session.runnerId !== null && session.runnerId !== this.runnerId;
+  }
+
+  /** Carries a request to the server running the session's turn; its refusal is ours. */
+  private async forward(session: Session & { runnerId: string }, message: ControlMessage): Promise<void> {
+    const reply = await this.control?.send(session.runnerId, message);
+    if (reply?.ok === false) throw new DomainError(reply.code, reply.message);
+    if (!reply && message.kind === 'permission_answer') {
+      throw new DomainError('PERMISSION_REQUEST_NOT_FOUND', 'The server running this turn did not answer; the request is gone with it');
+    }
   }
 
   async pause(actor: Actor, sessionId: string): Promise<Session> {
@@ -209,9 +249,11 @@ export class AgentSessionService {
 
   /** A human's answer to a parked tool call; the first answer wins. Viewers cannot answer. */
   async answerPermission(actor: Actor, sessionId: string, requestId: string, answer: { decision: 'allow' | 'deny'; message?: string | undefined }) {
-    await this.sessions.getWritable(actor, sessionId);
+    const session = await this.sessions.getWritable(actor, sessionId);
     const reason = answer.message ?? (answer.decision === 'allow' ? 'allowed by a user' : 'denied by a user');
-    this.approvals.answer(sessionId, requestId, { decision: answer.decision, reason, decidedBy: actor.userId });
+    const outcome = { decision: answer.decision, reason, decidedBy: actor.userId };
+    if (!this.approvals.isPending(requestId) && this.elsewhere(session)) await this.forward(session, { kind: 'permission_answer', sessionId, requestId, ...outcome });
+    else this.approvals.answer(sessionId, requestId, outcome);
     return { request_id: requestId, decision: answer.decision, decided_by: actor.userId };
   }
 
@@ -244,7 +286,7 @@ export class AgentSessionService {
    * marked interrupted and accept messages again; the conversation resumes from the transcript.
    */
   async recoverInterruptedTurns(): Promise<number> {
-    const stuck = await this.store.sessions.findByStatus(['connecting', 'processing', 'waiting'], this.runnerId);
+    const stuck = await this.store.sessions.findByStatus(turnStatuses, this.runnerId);
     for (const session of stuck) {
       await this.recordFailure(session.id, new DomainError('TURN_INTERRUPTED', 'The server stopped during this turn; it was interrupted. Send the message again to continue.'));
     }

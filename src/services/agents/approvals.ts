@@ -42,6 +42,11 @@ export class ApprovalBroker {
     }
   }
 
+  /** Whether the request waits here, in this process. */
+  isPending(requestId: string): boolean {
+    return this.pending.has(requestId);
+  }
+
   answer(sessionId: string, requestId: string, outcome: ApprovalOutcome): void {
     const pending = this.pending.get(requestId);
     if (!pending || pending.sessionId !== sessionId) {
