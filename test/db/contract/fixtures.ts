@@ -16,3 +16,6 @@ export function aSession(store: Pick<Store, 'sessions'>, userId: string, overrid
 }
 
 export type StoreAccessor = () => Store;
+
+/** Waits past the clock's resolution, so rows made one after another get distinct created_at (PGlite's clock is coarse). */
+export const nextInstant = () => new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import type { Report } from '../../../src/domain/report.ts';
-import { aSession, aUser, type StoreAccessor } from './fixtures.ts';
+import { aSession, aUser, nextInstant, type StoreAccessor } from './fixtures.ts';
 
 export function reportsContract(store: StoreAccessor) {
   describe('reports', () => {
@@ -46,7 +46,9 @@ export function reportsContract(store: StoreAccessor) {
       const session = await aSession(store(), user.id);
       const executionId = randomUUID();
       const a = await aReport(user.id, { sessionId: session.id });
+      await nextInstant();
       const b = await aReport(user.id, { executionId });
+      await nextInstant();
       const c = await aReport(user.id, { sessionId: session.id, format: 'json' });
       const theirs = await aReport(other.id);
       const ids = async (filter: Parameters<ReturnType<StoreAccessor>['reports']['list']>[0], skip = 0, limit = 10) => {

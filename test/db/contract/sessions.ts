@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { aSession, aUser, unique, type StoreAccessor } from './fixtures.ts';
+import { aSession, aUser, unique, nextInstant, type StoreAccessor } from './fixtures.ts';
 
 export function sessionsContract(store: StoreAccessor) {
   describe('sessions', () => {
@@ -15,7 +15,9 @@ export function sessionsContract(store: StoreAccessor) {
     test('list filters by user, status and mode, newest first, with a total', async () => {
       const user = await aUser(store());
       const a = await aSession(store(), user.id, { name: 'a' });
+      await nextInstant();
       const b = await aSession(store(), user.id, { name: 'b', mode: 'non_interactive' });
+      await nextInstant();
       const c = await aSession(store(), user.id, { name: 'c' });
       await store().sessions.transition(c.id, ['created'], 'terminated');
       const ids = async (filter: Parameters<ReturnType<StoreAccessor>['sessions']['list']>[0], skip = 0, limit = 10) => {
