@@ -50,6 +50,10 @@ export async function startAgentd(modelUrl: string, options: AgentdOptions = {})
     // The baseline runs with no retries; the bench opens more sessions than the default quota.
     AGENTD_AGENT_MAX_RETRIES: '0',
     AGENTD_MAX_SESSIONS_PER_USER: '100',
+    // A bench sends far more than a user's 60 requests a minute.
+    AGENTD_RATE_LIMIT_PER_MINUTE: '0',
+    AGENTD_RATE_LIMIT_PER_HOUR: '0',
+    AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   });
   // The same place the container would open it (the data dir's pgdata), only loaded from the seed.

@@ -120,6 +120,7 @@ export async function createContainer(config: Config, logger: FastifyBaseLogger,
     maxRetries: config.AGENTD_AGENT_MAX_RETRIES,
     transcripts: store.transcripts,
     log: logger,
+    sandbox: config.AGENTD_AGENT_SANDBOX === 'bwrap',
   });
   const bus: EventBus = config.REDIS_URL ? new RedisEventBus(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis event bus error')) : new InProcessEventBus();
   const events = new SessionEventLog(store, bus, clock);

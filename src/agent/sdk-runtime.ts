@@ -9,8 +9,10 @@ import { agentEnvironment, tenantDirs, type ModelEndpoint } from './environment.
 import { builtinServers } from './builtin-tools.ts';
 import { InputQueue } from './input-queue.ts';
 import { RESUME_COPY_MAX_AGE_MS, sweepResumeCopies } from './leftovers.ts';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { openModelSocket } from './model-socket.ts';
 import { AgentProcesses, killGroup } from './processes.ts';
+import { bubblewrapArgs, SANDBOX_MODEL_SOCKET, writeSandboxEtc } from './sandbox.ts';
 import { translate } from './translate.ts';
 import { transcriptStore } from './transcript-store.ts';
 
@@ -21,12 +23,18 @@ export interface SdkRuntimeSettings {
   maxRetries: number;
   transcripts: TranscriptRepository;
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** Confine each agent with bubblewrap: no network, none of the host's files but its own. */
+  sandbox?: boolean;
 }
 
 export class SdkAgentRuntime implements AgentRuntime {
   readonly processes: AgentProcesses;
+  private sandboxEtc: string | undefined;
 
   constructor(private readonly settings: SdkRuntimeSettings) {
+    if (settings.sandbox && spawnSync('bwrap', ['--version']).status !== 0) {
+      throw new Error('AGENTD_AGENT_SANDBOX=bwrap needs bubblewrap: install it (Debian: apt-get install bubblewrap) or set AGENTD_AGENT_SANDBOX=off');
+    }
     this.processes = new AgentProcesses(path.join(settings.dataDir, 'run', 'agent-pids'), (line) => settings.log.debug({ line }, 'agent stderr'));
   }
 
@@ -42,10 +50,13 @@ export class SdkAgentRuntime implements AgentRuntime {
     const spawned: SpawnedChild = {};
     const o = spec.options;
     const permissionMode = o.permission_mode ?? 'default';
+    const confinement = this.settings.sandbox ? await this.confine(spec.cwd, dirs) : undefined;
+    spawned.release = confinement?.socket.close;
+    const environment = agentEnvironment(confinement?.endpoint ?? this.settings.endpoint, dirs, { maxRetries: this.settings.maxRetries, bypassPermissions: permissionMode === 'bypassPermissions' });
     const options: Options = {
       ...continuation,
       cwd: spec.cwd,
-      env: agentEnvironment(this.settings.endpoint, dirs, { maxRetries: this.settings.maxRetries, bypassPermissions: permissionMode === 'bypassPermissions' }),
+      env: confinement ? { ...environment, ANTHROPIC_UNIX_SOCKET: SANDBOX_MODEL_SOCKET } : environment,
       settingSources: [],
       permissionMode,
       ...(permissionMode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
@@ -67,10 +78,29 @@ export class SdkAgentRuntime implements AgentRuntime {
         return verdict.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: verdict.reason };
       },
       hooks: hooksFor(gate),
-      spawnClaudeCodeProcess: (request) => (spawned.child = this.processes.spawn(request)),
+      spawnClaudeCodeProcess: (request) => {
+        // A resume gets a temporary config dir from the SDK (the transcript copied there): that one is bound.
+        const mounts = confinement && { ...confinement.mounts, configDir: request.env.CLAUDE_CONFIG_DIR ?? confinement.mounts.configDir };
+        const child = this.processes.spawn(mounts ? { ...request, command: 'bwrap', args: [...bubblewrapArgs(request.command, mounts), ...request.args] } : request);
+        child.once('exit', () => spawned.release?.());
+        return (spawned.child = child);
+      },
       stderr: (line) => this.settings.log.debug({ line }, 'agent stderr'),
     };
     return new SdkAgentHandle(options, spawned, this.settings.log);
+  }
+
+  /** A model socket for one agent, and what its sandbox binds. */
+  private async confine(cwd: string, dirs: { configDir: string; homeDir: string }) {
+    const runDir = path.join(this.settings.dataDir, 'run');
+    const socket = await openModelSocket(path.join(runDir, 'model-sockets'), this.settings.endpoint);
+    this.sandboxEtc ??= writeSandboxEtc(path.join(runDir, 'sandbox-etc'));
+    return {
+      socket,
+      // The agent holds a placeholder: the socket's server adds the real key.
+      endpoint: { baseUrl: 'http://localhost', apiKey: 'held-by-agentd' },
+      mounts: { cwd, configDir: dirs.configDir, homeDir: dirs.homeDir, modelSocket: socket.path, etcDir: this.sandboxEtc },
+    };
   }
 
   livePids(): number[] {
@@ -103,6 +133,8 @@ const asRecord = (value: unknown): Record<string, unknown> => (value && typeof v
 const EXIT_GRACE_MS = 3000;
 interface SpawnedChild {
   child?: ChildProcessWithoutNullStreams;
+  /** Frees what the process needed beside itself (its model socket). */
+  release?: (() => void) | undefined;
 }
 
 interface PendingTurn {
@@ -163,6 +195,7 @@ class SdkAgentHandle implements AgentHandle {
     }
     // Tools the agent started (Bash, MCP servers) share its process group: none may outlive it.
     if (child?.pid) killGroup(child.pid, 'SIGKILL');
+    this.spawned.release?.();
   }
 
   private async read() {

@@ -42,6 +42,7 @@ export const configSchema = z.object({
   AGENTD_PERMISSION_TIMEOUT_SECONDS: positiveInt.default(300),
   AGENTD_USER_DAILY_BUDGET_USD: optionalString.pipe(z.coerce.number<string | undefined>().positive().optional()),
   AGENTD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('agentd'),
+  AGENTD_AGENT_SANDBOX: z.enum(['off', 'bwrap']).default('off'),
   AGENTD_AGENT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
   AGENTD_AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   AGENTD_SECRETS_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),

@@ -26,6 +26,8 @@ export async function startServer(options: { env?: Record<string, string>; dataD
   const config = loadConfig({
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
+    // `AGENTD_AGENT_SANDBOX=bwrap npm test` runs every test's agents confined.
+    AGENTD_AGENT_SANDBOX: process.env.AGENTD_AGENT_SANDBOX,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each test server its own job queues on the shared Redis: another file's server must not run its jobs.
