@@ -11,3 +11,5 @@ export interface Actor {
 
 export const isAdmin = (actor: Actor) => actor.role === 'admin';
 export const canWrite = (actor: Actor) => actor.role !== 'viewer';
+/** What the actor may see of a user's things: their own, or anyone's for an admin. Others' are not found. */
+export const canSee = (actor: Actor, ownerId: string) => ownerId === actor.userId || isAdmin(actor);

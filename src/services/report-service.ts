@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AuditEntry, Page, ReportFormat, TaskExecution } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
 import { reportFileName, reportFileTypes, type Report, type ReportOptions } from '../domain/report.ts';
-import { isAdmin, type Actor } from '../domain/roles.ts';
+import { canSee, isAdmin, type Actor } from '../domain/roles.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ReportStorage } from '../ports/report-storage.ts';
 import type { PageRequest, ReportFilter, Store } from '../ports/repositories.ts';
@@ -65,7 +65,7 @@ export class ReportService {
   /** One's own report, or anyone's for an admin; others' are not found. */
   async get(actor: Actor, id: string): Promise<Report> {
     const report = await this.store.reports.findById(id);
-    if (!report || (report.userId !== actor.userId && !isAdmin(actor))) throw reportNotFound();
+    if (!report || !canSee(actor, report.userId)) throw reportNotFound();
     return report;
   }
 
@@ -133,15 +133,14 @@ export class ReportService {
 
   private async subjectFor(actor: Actor, input: CreateReportInput): Promise<ReportSubject> {
     const { session_id: sessionId, execution_id: executionId } = input;
-    const visible = (owner: string) => owner === actor.userId || isAdmin(actor);
     if (sessionId !== undefined && executionId === undefined) {
       const session = await this.store.sessions.findById(sessionId);
-      if (!session || !visible(session.userId)) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+      if (!session || !canSee(actor, session.userId)) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
       return { session, execution: null, taskName: null };
     }
     if (executionId !== undefined && sessionId === undefined) {
       const execution = await this.store.taskExecutions.findById(executionId);
-      if (!execution || !visible(execution.userId)) throw new DomainError('EXECUTION_NOT_FOUND', 'Task execution not found');
+      if (!execution || !canSee(actor, execution.userId)) throw new DomainError('EXECUTION_NOT_FOUND', 'Task execution not found');
       return this.executionSubject(execution);
     }
     throw new DomainError('VALIDATION_ERROR', 'Give exactly one of session_id and execution_id');

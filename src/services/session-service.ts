@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page, SdkOptions, Session } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
-import { canWrite, isAdmin, type Actor } from '../domain/roles.ts';
+import { canWrite, canSee, isAdmin, type Actor } from '../domain/roles.ts';
 import { assertTransition, liveStatuses, type SessionMode, type SessionStatus } from '../domain/session-status.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { PageRequest, Repositories, SessionFilter, Store } from '../ports/repositories.ts';
@@ -92,7 +92,7 @@ export class SessionService {
   /** A session the actor may see: their own, or any for an admin. Others' are not found, not forbidden. */
   async get(actor: Actor, id: string): Promise<Session> {
     const session = await this.store.sessions.findById(id);
-    if (!session || (session.userId !== actor.userId && !isAdmin(actor))) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+    if (!session || !canSee(actor, session.userId)) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
     return session;
   }
 

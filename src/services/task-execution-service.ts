@@ -1,6 +1,6 @@
 import type { ExecutionTrigger, Page, ReportFormat, Task, TaskExecution } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
-import { isAdmin, type Actor } from '../domain/roles.ts';
+import { canSee, type Actor } from '../domain/roles.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { PageRequest, Store } from '../ports/repositories.ts';
@@ -227,7 +227,7 @@ export class TaskExecutionService {
 
   async get(actor: Actor, executionId: string): Promise<TaskExecution> {
     const execution = await this.store.taskExecutions.findById(executionId);
-    if (!execution || (execution.userId !== actor.userId && !isAdmin(actor))) throw executionNotFound();
+    if (!execution || !canSee(actor, execution.userId)) throw executionNotFound();
     return execution;
   }
 

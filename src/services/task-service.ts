@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NotificationConfig, Page, ReportFormat, SdkOptions, Task } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
-import { isAdmin, type Actor } from '../domain/roles.ts';
+import { canSee, isAdmin, type Actor } from '../domain/roles.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { PromptRenderer } from '../ports/prompt-renderer.ts';
 import type { NewTask, PageRequest, Store, TaskFilter } from '../ports/repositories.ts';
@@ -193,7 +193,7 @@ export class TaskService {
   /** A task the actor may see: their own, or any for an admin. Others' are not found. */
   private async find(actor: Actor, id: string): Promise<Task> {
     const task = await this.store.tasks.findById(id);
-    if (!task || (task.userId !== actor.userId && !isAdmin(actor))) throw taskNotFound();
+    if (!task || !canSee(actor, task.userId)) throw taskNotFound();
     return task;
   }
 

@@ -1,6 +1,6 @@
 import type { Page, SdkOptions, SessionTemplate } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
-import { isAdmin, type Actor } from '../domain/roles.ts';
+import { canSee, isAdmin, type Actor } from '../domain/roles.ts';
 import type { SessionMode } from '../domain/session-status.ts';
 import type { PageRequest, Store } from '../ports/repositories.ts';
 import { auditOf } from './audit-service.ts';
@@ -57,7 +57,7 @@ export class TemplateService implements SessionTemplateSource {
   /** A template the actor may see; another user's private template is not found, not forbidden. */
   async get(actor: Actor, id: string): Promise<SessionTemplate> {
     const template = await this.store.templates.findById(id);
-    if (!template || !(template.isPublic || template.userId === actor.userId || isAdmin(actor))) throw templateNotFound();
+    if (!template || !(template.isPublic || canSee(actor, template.userId))) throw templateNotFound();
     return template;
   }
 
@@ -106,7 +106,7 @@ export class TemplateService implements SessionTemplateSource {
   private async getOwned(actor: Actor, id: string): Promise<SessionTemplate> {
     const template = await this.get(actor, id);
     assertCanWrite(actor);
-    if (template.userId !== actor.userId && !isAdmin(actor)) throw new DomainError('FORBIDDEN', "Only the template's owner can change it");
+    if (!canSee(actor, template.userId)) throw new DomainError('FORBIDDEN', "Only the template's owner can change it");
     return template;
   }
 }
