@@ -1,6 +1,7 @@
 import { createSdkMcpServer, tool, type McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import type { BuiltinTools, ToolText } from '../ports/agent-runtime.ts';
+import { messageOf } from '../domain/errors.ts';
 
 const asText = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }] });
 
@@ -10,7 +11,7 @@ async function asResult(run: () => Promise<ToolText>) {
   try {
     out = await run();
   } catch (error) {
-    out = { text: `ERROR: ${error instanceof Error ? error.message : String(error)}`, isError: true };
+    out = { text: `ERROR: ${messageOf(error)}`, isError: true };
   }
   return { content: [{ type: 'text' as const, text: out.text }], ...(out.isError ? { isError: true } : {}) };
 }

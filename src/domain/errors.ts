@@ -58,3 +58,6 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
+
+/** What went wrong, as text, whatever was thrown. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ControlBus, ControlMessage, ControlReply } from '../ports/control-bus.ts';
+import { messageOf } from '../domain/errors.ts';
 
 const requests = (runnerId: string) => `agentd:control:${runnerId}`;
 const replies = (runnerId: string) => `agentd:control-reply:${runnerId}`;
@@ -77,7 +78,7 @@ export class RedisControlBus implements ControlBus {
       return;
     }
     if (!this.handler || !envelope.message) return;
-    const reply = await this.handler(envelope.message).catch((error: unknown): ControlReply => ({ ok: false, code: 'AGENT_ERROR', message: error instanceof Error ? error.message : String(error) }));
+    const reply = await this.handler(envelope.message).catch((error: unknown): ControlReply => ({ ok: false, code: 'AGENT_ERROR', message: messageOf(error) }));
     await this.publisher.publish(replies(envelope.from), JSON.stringify({ id: envelope.id, from: this.runnerId, reply } satisfies Envelope)).catch((error: unknown) => this.onError(error as Error));
   }
 }

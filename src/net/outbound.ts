@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { messageOf } from '../domain/errors.ts';
 
 /** A host that the outbound policy refuses; the message says which address and why. */
 export class OutboundDenied extends Error {}
@@ -52,7 +53,7 @@ export async function resolveHost(host: string, timeoutMs: number): Promise<stri
   try {
     return (await Promise.race([lookup(bare, { all: true }), timeout])).map((found) => found.address);
   } catch (error) {
-    throw new Error(`could not resolve ${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`could not resolve ${host}: ${messageOf(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

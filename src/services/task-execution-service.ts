@@ -1,5 +1,5 @@
 import type { ExecutionTrigger, Page, ReportFormat, Task, TaskExecution } from '../domain/entities.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, messageOf } from '../domain/errors.ts';
 import { canSee, type Actor } from '../domain/roles.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
@@ -10,7 +10,6 @@ import { auditOf } from './audit-service.ts';
 import { assertCanWrite, type SessionService } from './session-service.ts';
 import type { TaskService } from './task-service.ts';
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const executionNotFound = () => new DomainError('EXECUTION_NOT_FOUND', 'Task execution not found');
 
 /** Writes an execution's report once it finished (the reports service). */
@@ -116,13 +115,13 @@ export class TaskExecutionService {
       return started;
     } catch (error) {
       // A session made for a run that never started would hold a place in the owner's quota.
-      if (sessionId) await this.sessions.terminate(actor, sessionId, 'its task run could not start').catch((failure: unknown) => this.options.warn?.('could not end the session of a run that did not start', { session_id: sessionId, error: errorText(failure) }));
+      if (sessionId) await this.sessions.terminate(actor, sessionId, 'its task run could not start').catch((failure: unknown) => this.options.warn?.('could not end the session of a run that did not start', { session_id: sessionId, error: messageOf(failure) }));
       if (trigger !== 'scheduled') {
         // The caller hears why; no execution is left behind for a request that was refused.
         await this.store.taskExecutions.delete(execution.id);
         throw error;
       }
-      return this.finish(execution, ['pending'], 'failed', { errorMessage: `The scheduled run could not start: ${errorText(error)}`, completedAt: this.clock.now() }, task);
+      return this.finish(execution, ['pending'], 'failed', { errorMessage: `The scheduled run could not start: ${messageOf(error)}`, completedAt: this.clock.now() }, task);
     }
   }
 
@@ -140,7 +139,7 @@ export class TaskExecutionService {
       const turn = await this.agents.sendMessage({ userId: owner.id, role: owner.role }, execution.sessionId, prompt);
       if (turn.is_error) errorMessage = `The agent stopped: ${turn.stop_reason}`;
     } catch (error) {
-      errorMessage = errorText(error);
+      errorMessage = messageOf(error);
     }
     const completedAt = this.clock.now();
     const session = execution.sessionId ? await this.store.sessions.findById(execution.sessionId) : undefined;
@@ -180,7 +179,7 @@ export class TaskExecutionService {
       details: { execution_id: finished.id, status: finished.status, trigger: finished.trigger, cost_usd: finished.costUsd, duration_ms: finished.durationMs },
     });
     const reported = await this.report(finished, task);
-    await this.options.listener?.executionFinished(reported).catch((error: unknown) => this.options.warn?.('could not queue the webhook notification', { execution_id: finished.id, error: errorText(error) }));
+    await this.options.listener?.executionFinished(reported).catch((error: unknown) => this.options.warn?.('could not queue the webhook notification', { execution_id: finished.id, error: messageOf(error) }));
     return reported;
   }
 
@@ -192,7 +191,7 @@ export class TaskExecutionService {
       const report = await reports.generateForExecution(execution.id, task.reportFormat);
       return (await this.store.taskExecutions.update(execution.id, { reportId: report.id })) ?? execution;
     } catch (error) {
-      this.options.warn?.('could not write the report of an execution', { execution_id: execution.id, error: errorText(error) });
+      this.options.warn?.('could not write the report of an execution', { execution_id: execution.id, error: messageOf(error) });
       return execution;
     }
   }

@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../ports/job-queue.ts';
 import type { Store } from '../ports/repositories.ts';
 import type { ExecutionListener } from './task-execution-service.ts';
+import { messageOf } from '../domain/errors.ts';
 
 export interface WebhookOptions {
   /** Attempts per delivery, the first included. */
@@ -81,7 +82,7 @@ export class WebhookNotifier implements ExecutionListener {
       await this.outbound.addressesOf(new URL(url).hostname);
     } catch (error) {
       // Denied: no retry will change that. Unresolvable: DNS may answer next time.
-      return { status: null, error: error instanceof Error ? error.message : String(error), denied: error instanceof OutboundDenied };
+      return { status: null, error: messageOf(error), denied: error instanceof OutboundDenied };
     }
     return fetch(url, {
       method: 'POST',

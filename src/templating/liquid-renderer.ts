@@ -1,5 +1,5 @@
 import { Liquid, UndefinedVariableError, type Template } from 'liquidjs';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, messageOf } from '../domain/errors.ts';
 import type { PromptRenderer, PromptTemplateInfo } from '../ports/prompt-renderer.ts';
 
 export interface LiquidRendererLimits {
@@ -104,6 +104,6 @@ function where(error: Error): string {
 
 /** The engine's message, which names the problem and its line and column, never a stack or a path. */
 function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.split('\n')[0]!.slice(0, 500);
 }

@@ -5,6 +5,7 @@ import { isOwnDatabase, ownDatabaseOf, parseDatabaseDsn, type DatabaseTarget } f
 import { resolveHost, type OutboundPolicy } from '../net/outbound.ts';
 import type { DatabaseReader, DatabaseToolSettings, ToolText } from '../ports/agent-runtime.ts';
 import { textTable } from './text-table.ts';
+import { messageOf } from '../domain/errors.ts';
 
 const listTablesSql = `SELECT table_schema AS schema, table_name AS name, table_type AS type
   FROM information_schema.tables
@@ -134,5 +135,3 @@ function describeDatabaseError(error: unknown): string {
   if (!(error instanceof pg.DatabaseError)) return `ERROR: ${messageOf(error)}`;
   return [`ERROR: ${error.message}`, error.detail && `DETAIL: ${error.detail}`, error.hint && `HINT: ${error.hint}`, error.code && `SQLSTATE: ${error.code}`].filter(Boolean).join('\n');
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

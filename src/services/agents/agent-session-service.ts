@@ -1,6 +1,6 @@
 import type { Session } from '../../domain/entities.ts';
 import { settlesWithin } from '../../domain/async.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, messageOf } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/roles.ts';
 import { acceptsMessages, type SessionStatus } from '../../domain/session-status.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -268,7 +268,7 @@ export class AgentSessionService {
       ? new DomainError('TURN_INTERRUPTED', 'The turn was interrupted and the agent stopped')
       : error instanceof DomainError
         ? error
-        : new DomainError('AGENT_ERROR', `The agent failed: ${error instanceof Error ? error.message : String(error)}`);
+        : new DomainError('AGENT_ERROR', `The agent failed: ${messageOf(error)}`);
     await this.pool.release(sessionId);
     await this.recordFailure(sessionId, failure);
     throw failure;
