@@ -16,6 +16,9 @@ async function asResult(run: () => Promise<ToolText>) {
   return { content: [{ type: 'text' as const, text: out.text }], ...(out.isError ? { isError: true } : {}) };
 }
 
+/** An MCP server served inside agentd, loaded with the agent (its tools are never deferred). */
+const inProcessServer = (name: string, tools: Parameters<typeof createSdkMcpServer>[0]['tools']) => createSdkMcpServer({ name, version: '1.0.0', alwaysLoad: true, tools });
+
 const readOnly = { annotations: { readOnlyHint: true, destructiveHint: false } };
 // Kubernetes object names: namespaces and containers are DNS labels, pods DNS subdomains.
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes name (lower-case letters, digits, -)');
@@ -30,22 +33,13 @@ export function builtinServers(sessionId: string, builtins: BuiltinTools): Recor
   const servers: Record<string, McpSdkServerConfigWithInstance> = {};
   const { monitoring, database, kubernetes_readonly: kubernetes } = builtins;
   if (monitoring) {
-    servers.monitoring = createSdkMcpServer({
-      name: 'monitoring',
-      version: '1.0.0',
-      alwaysLoad: true,
-      tools: [
+    servers.monitoring = inProcessServer('monitoring', [
         tool('server_health', "agentd's health: database, live agents, sessions by status", {}, async () => asText(await monitoring.serverHealth())),
         tool('session_usage', "This session's usage so far: messages, tool calls, tokens, cost in USD", {}, async () => asText(await monitoring.sessionUsage(sessionId))),
-      ],
-    });
+      ]);
   }
   if (database) {
-    servers.database = createSdkMcpServer({
-      name: 'database',
-      version: '1.0.0',
-      alwaysLoad: true,
-      tools: [
+    servers.database = inProcessServer('database', [
         tool(
           'query',
           'Run ONE read-only SQL statement (PostgreSQL) against the database configured for this session. Writes are refused; long statements are cancelled; the result is a text table with a capped number of rows.',
@@ -54,15 +48,10 @@ export function builtinServers(sessionId: string, builtins: BuiltinTools): Recor
           readOnly,
         ),
         tool('list_tables', 'The tables and views of the configured database (schema, name, type), system schemas left out', {}, async () => asResult(() => database.listTables()), readOnly),
-      ],
-    });
+      ]);
   }
   if (kubernetes) {
-    servers.kubernetes_readonly = createSdkMcpServer({
-      name: 'kubernetes_readonly',
-      version: '1.0.0',
-      alwaysLoad: true,
-      tools: [
+    servers.kubernetes_readonly = inProcessServer('kubernetes_readonly', [
         tool('list_namespaces', 'The namespaces of the cluster: name, status, age', {}, async () => asResult(() => kubernetes.listNamespaces()), readOnly),
         tool('list_pods', 'The pods of one namespace: name, ready, status, restarts, age, IP, node', { namespace: dnsLabel }, async ({ namespace }) => asResult(() => kubernetes.listPods(namespace)), readOnly),
         tool(
@@ -79,8 +68,7 @@ export function builtinServers(sessionId: string, builtins: BuiltinTools): Recor
           async ({ namespace, name, container, tail_lines }) => asResult(() => kubernetes.podLogs(namespace, name, { container, tailLines: tail_lines })),
           readOnly,
         ),
-      ],
-    });
+      ]);
   }
   return servers;
 }
