@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { noRateLimits } from './server.ts';
 
 export interface ServerProcess {
   url: string;
@@ -18,10 +19,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'warn',
-      // Tests poll and sign up many users from one address.
-      AGENTD_RATE_LIMIT_PER_MINUTE: '0',
-      AGENTD_RATE_LIMIT_PER_HOUR: '0',
-      AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+      ...noRateLimits,
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -17,6 +17,9 @@ export interface TestServer {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
+/** Tests poll and sign up many users from one address: their servers count nothing, unless a test sets its own limits. */
+export const noRateLimits = { AGENTD_RATE_LIMIT_PER_MINUTE: '0', AGENTD_RATE_LIMIT_PER_HOUR: '0', AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0' };
+
 /**
  * A real agentd on a random loopback port (`freshDatabase: false` reopens the data dir's own database). It uses DATABASE_URL / REDIS_URL when the
  * environment sets them (CI), else embedded PGlite in a fresh data dir.
@@ -32,10 +35,7 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Each test server its own job queues on the shared Redis: another file's server must not run its jobs.
     AGENTD_QUEUE_PREFIX: `agentd-test-${randomUUID().slice(0, 8)}`,
-    // Tests poll and sign up many users from one address; the rate limit tests set their own limits.
-    AGENTD_RATE_LIMIT_PER_MINUTE: '0',
-    AGENTD_RATE_LIMIT_PER_HOUR: '0',
-    AGENTD_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+    ...noRateLimits,
     ...options.env,
     AGENTD_DATA_DIR: dataDir,
     PORT: '0',
